@@ -1,0 +1,42 @@
+# naslib-mini: two commands set everything up on a fresh machine.
+#   make lab    create .venv, install, check Graphviz, open JupyterLab on the tour
+#   make test   the same set-up, then unit tests and every notebook under nbval
+# Conda users: `conda env create -f environment.yml && conda activate naslib-mini`,
+# then `make lab PYTHON=python` / `make test PYTHON=python` (no .venv is made).
+
+VENV   ?= .venv
+PYTHON ?= $(VENV)/bin/python
+STAMP  := $(dir $(PYTHON)).naslib-mini-installed
+ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: lab test setup dot notebooks speed smoke clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -e .
+	@touch $(STAMP)
+
+dot:
+	@sh tools/ensure_dot.sh
+
+setup: $(STAMP) dot
+
+lab: setup
+	cd notebooks && ../$(PYTHON) -m jupyter lab 00_tour.ipynb $(ROOT)
+
+test: setup
+	NASLIB_MINI_PROFILE=quick $(PYTHON) -m pytest tests notebooks --nbval-lax \
+	  --sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -q
+
+# Developer targets: rebuild notebooks from nbsrc/ and execute them in the quick profile.
+notebooks: setup
+	NASLIB_MINI_PROFILE=quick $(PYTHON) tools/py2nb.py --execute nbsrc/*.py
+
+speed: setup
+	$(PYTHON) -m naslib_mini.speed
+
+clean:
+	rm -rf $(VENV) lab-smoke .pytest_cache

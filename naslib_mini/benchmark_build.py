@@ -1,0 +1,207 @@
+"""Building the tabular benchmark (see `benchmark` for what it is and how to query it).
+
+Every equivalence class of the NAS-Bench-201 space (`spaces.nb201.equivalence_classes`)
+is trained once per seed, on one representative cell, in parallel worker processes.
+Results go to shard files of `BuildConfig.chunk` runs each, written atomically: interrupt
+the build and rerun it, and it skips the shards that exist, so nothing is lost or done twice.
+`pack` merges the shards into the compact file shipped in naslib_mini/assets/.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .spaces import nb201
+
+ASSET = os.path.join(os.path.dirname(__file__), "assets", "nb201_digits.npz")
+CURVES = ("train_acc", "train_loss", "val_acc", "val_loss")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Settings of one build; recorded in the shipped file. Chosen so cells rank apart from
+    seed noise on digits (see the README's benchmark section for the measurement)."""
+    dataset: str = "digits"         # embedded; never downloaded
+    image_size: int | None = None   # None = native 8x8
+    C: int = 8                      # channels of the first stage (NAS-Bench-201 uses 16)
+    N: int = 1                      # cells per stage (NAS-Bench-201 uses 5)
+    num_epochs: int = 10            # short on purpose: differences in speed of learning show
+    batch_size: int = 128
+    lr: float = 0.1                 # SGD with momentum 0.9 and cosine decay, as NAS-Bench-201
+    weight_decay: float = 5e-4
+    augment_pad: int = 1            # random shifts of up to 1 pixel
+    seeds: tuple[int, ...] = (0, 1)
+    chunk: int = 32                 # jobs per shard file (the unit of resumption)
+
+
+def _splits(cfg: BuildConfig):
+    from . import data
+    return data.load(cfg.dataset, image_size=cfg.image_size, device="cpu")
+
+
+def train_cell(cell, seed: int, cfg: BuildConfig = BuildConfig(), splits=None,
+               device="cpu") -> dict:
+    """Train one cell with one seed exactly as the build does; return its record."""
+    from . import augment
+    from .train import evaluate, fit
+    from .utils import seed_everything
+    splits = splits if splits is not None else _splits(cfg)
+    seed_everything(seed)
+    net = nb201.NB201Network(nb201.to_ops(cell), C=cfg.C, N=cfg.N, num_classes=splits.num_classes,
+                             in_channels=splits.in_channels)
+    t0 = time.perf_counter()
+    h = fit(net, splits, num_epochs=cfg.num_epochs, lr=cfg.lr, batch_size=cfg.batch_size,
+            weight_decay=cfg.weight_decay, augment=augment.crop(cfg.augment_pad) if cfg.augment_pad else None,
+            seed=seed, device=device, progress=False)
+    train_time = time.perf_counter() - t0
+    test_loss, test_acc = evaluate(net, splits.test, device=device)
+    rec = {k: np.asarray(h[k], np.float32) for k in CURVES}
+    rec.update(test_acc=test_acc, test_loss=test_loss, train_time=train_time, net=net)
+    return rec
+
+
+def measure_cell(net, splits) -> dict:
+    """Parameters, multiply-accumulates and median CPU latency (batch 1) of a built network."""
+    from .metrics import count_macs, count_params, measure_latency
+    shape = tuple(splits.train.X.shape[1:])
+    net = net.to("cpu")
+    return {"params": count_params(net), "macs": count_macs(net, shape),
+            "latency": measure_latency(net, shape, batch_size=1, reps=15)}
+
+
+# ---------------------------------------------------------------- the build (resumable)
+def jobs() -> list[tuple[int, int, int]]:
+    """(class id, representative cell index, seed index) for every training run."""
+    classes = nb201.equivalence_classes()
+    n_seeds = len(BuildConfig().seeds)
+    return [(k, members[0], s) for k, members in enumerate(classes) for s in range(n_seeds)]
+
+
+_WORKER = {}
+
+
+def _init_worker(cfg_dict):
+    import torch
+    torch.set_num_threads(1)
+    cfg = BuildConfig(**cfg_dict)
+    _WORKER.update(cfg=cfg, splits=_splits(cfg))
+
+
+def _run_chunk(args):
+    """Train one chunk of jobs and write its shard atomically; return its index."""
+    shard_path, chunk_jobs = args
+    cfg, splits = _WORKER["cfg"], _WORKER["splits"]
+    out = {k: [] for k in ("class_id", "seed", *CURVES, "test_acc", "test_loss", "train_time",
+                           "params", "macs", "latency")}
+    t0 = time.time()
+    for class_id, index, s in chunk_jobs:
+        rec = train_cell(index, cfg.seeds[s], cfg, splits)
+        meas = measure_cell(rec.pop("net"), splits) if s == 0 else \
+            {"params": -1, "macs": -1, "latency": np.nan}
+        out["class_id"].append(class_id)
+        out["seed"].append(s)
+        for k, v in {**rec, **meas}.items():
+            out[k].append(v)
+    arrays = {k: np.asarray(v) for k, v in out.items()}
+    arrays["wall"] = np.asarray([t0, time.time()])
+    tmp = shard_path + f".tmp{os.getpid()}.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, shard_path)  # a shard exists whole or not at all
+    return shard_path
+
+
+def build(workdir: str = "runs/nb201", workers: int = 2, max_chunks: int | None = None,
+          progress: bool = True) -> int:
+    """Train every pending chunk; already written shards are skipped. Returns chunks done."""
+    import multiprocessing as mp
+
+    from tqdm.auto import tqdm
+    cfg = BuildConfig()
+    os.makedirs(workdir, exist_ok=True)
+    cfg_path = os.path.join(workdir, "config.json")
+    cfg_dict = dataclasses.asdict(cfg)
+    if os.path.exists(cfg_path):
+        with open(cfg_path) as f:
+            saved = json.load(f)
+        saved["seeds"] = tuple(saved["seeds"])
+        if saved != cfg_dict:
+            raise ValueError(f"{workdir} holds a build with other settings ({saved}); "
+                             "use another --workdir or delete it")
+    else:
+        with open(cfg_path, "w") as f:
+            json.dump(cfg_dict, f, indent=1)
+    all_jobs = jobs()
+    chunks = [all_jobs[i:i + cfg.chunk] for i in range(0, len(all_jobs), cfg.chunk)]
+    todo = [(os.path.join(workdir, f"shard_{i:05d}.npz"), c) for i, c in enumerate(chunks)
+            if not os.path.exists(os.path.join(workdir, f"shard_{i:05d}.npz"))]
+    if max_chunks is not None:
+        todo = todo[:max_chunks]
+    print(f"{len(chunks) - len(todo)} of {len(chunks)} chunks already done; "
+          f"{len(todo)} to train with {workers} workers", flush=True)
+    t0 = time.time()
+    with mp.get_context("fork").Pool(workers, _init_worker, (cfg_dict,)) as pool, \
+            tqdm(total=len(todo), desc="chunks", disable=not progress) as bar:
+        for _ in pool.imap_unordered(_run_chunk, todo):
+            bar.update(1)
+    with open(os.path.join(workdir, "sessions.jsonl"), "a") as f:
+        f.write(json.dumps({"start": t0, "end": time.time(), "chunks": len(todo),
+                            "workers": workers}) + "\n")
+    return len(todo)
+
+
+def _versions() -> dict:
+    import sklearn
+    import torch
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+
+
+def pack(workdir: str = "runs/nb201", out: str = ASSET) -> str:
+    """Merge all shards into the compact shipped file (refuses while chunks are missing)."""
+    with open(os.path.join(workdir, "config.json")) as f:
+        cfg = json.load(f)
+    classes = nb201.equivalence_classes()
+    K, S, E = len(classes), len(cfg["seeds"]), cfg["num_epochs"]
+    shards = sorted(glob.glob(os.path.join(workdir, "shard_*.npz")))
+    expected = -(-K * S // cfg["chunk"])
+    if len(shards) != expected:
+        raise RuntimeError(f"{len(shards)} of {expected} shards present: finish the build first")
+    arr = {k: np.full((K, S, E), np.nan, np.float32) for k in CURVES}
+    arr.update({k: np.full((K, S), np.nan, np.float32) for k in ("test_acc", "test_loss", "train_time")})
+    arr.update(params=np.zeros(K, np.int64), macs=np.zeros(K, np.int64),
+               latency=np.full(K, np.nan, np.float32))
+    cpu_seconds = 0.0
+    for path in shards:
+        z = np.load(path)
+        k, s = z["class_id"], z["seed"]
+        for name in (*CURVES, "test_acc", "test_loss", "train_time"):
+            arr[name][k, s] = z[name]
+        first = s == 0
+        arr["params"][k[first]] = z["params"][first]
+        arr["macs"][k[first]] = z["macs"][first]
+        arr["latency"][k[first]] = z["latency"][first]
+        cpu_seconds += float(z["wall"][1] - z["wall"][0])
+    if np.isnan(arr["test_acc"]).any():
+        raise RuntimeError("some (class, seed) results are missing")
+    class_of = np.empty(nb201.NUM_CELLS, np.int16)
+    for k, members in enumerate(classes):
+        class_of[members] = k
+    sessions = [json.loads(line) for line in open(os.path.join(workdir, "sessions.jsonl"))]
+    meta = {"config": cfg, "versions": _versions(), "packed": time.strftime("%Y-%m-%d"),
+            "build_wall_s": sum(s["end"] - s["start"] for s in sessions),
+            "build_worker_s": cpu_seconds, "n_classes": K, "n_cells": nb201.NUM_CELLS}
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = out + ".tmp.npz"
+    np.savez_compressed(tmp, class_of=class_of, representative=np.array([c[0] for c in classes]),
+                        meta=np.array(json.dumps(meta)), **arr)
+    os.replace(tmp, out)
+    return out

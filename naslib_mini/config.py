@@ -1,0 +1,46 @@
+"""Profiles: how big a run is. `quick` (the default) fits a 2-core laptop in minutes on the
+embedded digits; `full` is a paper-like budget meant for a GPU and CIFAR-10.
+
+A notebook picks one in its `parameters` cell (PROFILE = None reads NASLIB_MINI_PROFILE,
+else "quick"), so papermill or the environment can switch a whole notebook at once.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str                 # "quick" or "full"
+    dataset: str              # naslib_mini.data.load name: embedded digits, or cifar10 on a GPU
+    image_size: int | None    # None keeps the native size (8 for digits, 32 for CIFAR-10)
+    num_epochs: int           # epochs to train one child network
+    batch_size: int           # images per step
+    C: int                    # channels of the first cell of a child network
+    layers: int               # cells stacked in a child network
+    limit: int | None         # cap on training images (None = all)
+    seeds: int                # repeats behind every curve drawn with a band
+
+    def pick(self, quick, full):
+        """The value for this profile: `P.pick(8, 200)` is 8 in quick, 200 in full."""
+        return quick if self.name == "quick" else full
+
+    def replace(self, **changes) -> "Profile":
+        return replace(self, **changes)
+
+
+PROFILES = {
+    "quick": Profile("quick", dataset="digits", image_size=None, num_epochs=4, batch_size=64,
+                     C=8, layers=2, limit=None, seeds=3),
+    "full": Profile("full", dataset="cifar10", image_size=32, num_epochs=100, batch_size=96,
+                    C=16, layers=8, limit=None, seeds=5),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The named profile; None reads $NASLIB_MINI_PROFILE and falls back to 'quick'."""
+    name = name or os.environ.get("NASLIB_MINI_PROFILE") or "quick"
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
+    return PROFILES[name]

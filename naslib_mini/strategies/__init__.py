@@ -1,0 +1,1 @@
+"""Discrete search strategies: each proposes architectures and learns from their scores."""

@@ -1,0 +1,220 @@
+"""The one training loop: `fit` and `evaluate`, extended through callbacks.
+
+Every notebook trains through `fit`; a method that needs more than plain SGD (the DARTS
+architect, a GDAS temperature, a sampled path) is a `Callback`, never a copy of the loop.
+
+- device="auto": CUDA when present (bf16 autocast, channels_last, cudnn.benchmark), else CPU.
+- Data stays on the device as tensors; batches are index slices, so small datasets never
+  wait on loader workers.
+- Seeded: shuffling and augmentation draw from one torch.Generator, so a CPU run repeats.
+- checkpoint="run.pt": the state is saved atomically after every epoch; calling `fit` again
+  with the same path resumes after the last finished epoch and ends exactly where an
+  uninterrupted run would have.
+- Returns the history as plain data: {"epoch": [...], "train_loss": [...], ...}.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .utils import atomic_save, resolve_device
+
+
+class Callback:
+    """Hooks into `fit`. `t` is the Trainer: t.net, t.optimizer, t.epoch, t.step, t.device,
+    t.history, t.gen (the loop's generator); set t.stop = True to end after this epoch."""
+
+    def on_fit_start(self, t): ...
+    def on_epoch_start(self, t): ...
+    def on_batch_start(self, t, X, y): ...
+    def on_batch_end(self, t, loss): ...
+    def on_epoch_end(self, t, logs: dict): ...   # may add keys to logs; they enter the history
+    def on_fit_end(self, t): ...
+    def state_dict(self) -> dict: return {}
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+def _autocast(device):
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _as_xy(split, device):
+    X, y = (split.X, split.y) if hasattr(split, "X") else split
+    X, y = X.to(device), y.to(device)
+    if device.type == "cuda" and X.dim() == 4:
+        X = X.contiguous(memory_format=torch.channels_last)
+    return X, y
+
+
+@torch.no_grad()
+def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cross_entropy):
+    """Mean loss and accuracy of `net` on a split (anything with .X and .y, or an (X, y) pair)."""
+    device = resolve_device(device)
+    X, y = _as_xy(split, device)
+    was_training = net.training
+    net.eval()
+    loss_sum, correct = torch.zeros((), device=device), torch.zeros((), device=device)
+    with _autocast(device):
+        for i in range(0, len(y), batch_size):
+            logits = net(X[i:i + batch_size]).float()
+            loss_sum += loss_fn(logits, y[i:i + batch_size], reduction="sum")
+            correct += (logits.argmax(1) == y[i:i + batch_size]).sum()
+    net.train(was_training)
+    n = max(len(y), 1)
+    return loss_sum.item() / n, correct.item() / n
+
+
+class Trainer:
+    """The state of one `fit` call, handed to every callback."""
+
+    def __init__(self, net, optimizer, scheduler, device, gen, callbacks):
+        self.net, self.optimizer, self.scheduler = net, optimizer, scheduler
+        self.device, self.gen, self.callbacks = device, gen, list(callbacks)
+        self.epoch, self.step, self.stop = 0, 0, False
+        self.history: dict[str, list] = {}
+
+    def call(self, hook, *args):
+        for cb in self.callbacks:
+            getattr(cb, hook)(self, *args)
+
+    def state_dict(self):
+        return {
+            "net": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "epoch": self.epoch, "step": self.step, "history": self.history,
+            "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "numpy_rng": np.random.get_state(), "python_rng": random.getstate(),
+            "callbacks": [cb.state_dict() for cb in self.callbacks],
+        }
+
+    def load_state_dict(self, s):
+        self.net.load_state_dict(s["net"])
+        self.optimizer.load_state_dict(s["optimizer"])
+        if self.scheduler and s["scheduler"]:
+            self.scheduler.load_state_dict(s["scheduler"])
+        self.epoch, self.step, self.history = s["epoch"], s["step"], s["history"]
+        self.gen.set_state(s["gen"])
+        torch.set_rng_state(s["torch_rng"])
+        if s["cuda_rng"] is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(s["cuda_rng"])
+        np.random.set_state(s["numpy_rng"])
+        random.setstate(s["python_rng"])
+        for cb, state in zip(self.callbacks, s["callbacks"]):
+            cb.load_state_dict(state)
+
+
+def make_optimizer(net, name="sgd", lr=0.05, momentum=0.9, weight_decay=3e-4):
+    params = [p for p in net.parameters() if p.requires_grad]
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; choose 'sgd' or 'adam'")
+
+
+def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
+        momentum: float = 0.9, weight_decay: float = 3e-4, batch_size: int = 64,
+        scheduler: str | None = "cosine", grad_clip: float | None = 5.0, augment=None,
+        loss_fn=F.cross_entropy, seed: int = 0, device="auto", callbacks=(),
+        checkpoint: str | os.PathLike | None = None, progress: bool = True,
+        desc: str = "epochs") -> dict:
+    """Train `net` with minibatch SGD (or Adam) and return the history.
+
+    data: a naslib_mini.data.Splits (train and val are used), or a (train, val) pair where
+    each is an object with .X (N, C, H, W) and .y (N,) or an (X, y) tuple; val may be None.
+    """
+    device = resolve_device(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        net.to(device, memory_format=torch.channels_last)
+    else:
+        net.to(device)
+    train_split, val_split = (data.train, data.val) if hasattr(data, "train") else data
+    X, y = _as_xy(train_split, device)
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    torch.manual_seed(seed)
+    opt = make_optimizer(net, optimizer, lr, momentum, weight_decay)
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, num_epochs) if scheduler == "cosine"
+             else None)
+    t = Trainer(net, opt, sched, device, gen, callbacks)
+    config = {"num_epochs": num_epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
+              "optimizer": optimizer, "net": type(net).__name__,
+              "params": sum(p.numel() for p in net.parameters())}
+    if checkpoint is not None and os.path.exists(checkpoint):
+        _resume(t, checkpoint, config)
+    t.call("on_fit_start")
+    bar = tqdm(total=num_epochs, initial=t.epoch, desc=desc, disable=not progress, leave=True)
+    try:
+        while t.epoch < num_epochs and not t.stop:
+            logs = _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip)
+            if val_split is not None:
+                logs["val_loss"], logs["val_acc"] = evaluate(net, val_split, device=device,
+                                                             loss_fn=loss_fn)
+            t.call("on_epoch_end", logs)
+            for k, v in logs.items():
+                t.history.setdefault(k, []).append(v)
+            if checkpoint is not None:
+                atomic_save({"config": config, **t.state_dict()}, checkpoint)
+            bar.update(1)
+            bar.set_postfix({k: f"{logs[k]:.3f}" for k in ("train_loss", "val_acc") if k in logs})
+    except KeyboardInterrupt:
+        where = f"; rerun with checkpoint={os.fspath(checkpoint)!r} to resume" if checkpoint else ""
+        print(f"Interrupted during epoch {t.epoch + 1}; {t.epoch} epochs were finished{where}.")
+        raise
+    finally:
+        bar.close()
+    t.call("on_fit_end")
+    return t.history
+
+
+def _resume(t, checkpoint, config):
+    state = torch.load(checkpoint, map_location=t.device, weights_only=False)
+    if state.get("config") != config:
+        raise ValueError(
+            f"checkpoint {os.fspath(checkpoint)!r} belongs to another run "
+            f"({state.get('config')} vs {config}); delete it or pass a new path")
+    t.load_state_dict(state)
+
+
+def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
+    net, opt, device = t.net, t.optimizer, t.device
+    start = time.perf_counter()
+    t.call("on_epoch_start")
+    net.train()
+    perm = torch.randperm(len(y), generator=t.gen).to(device)
+    loss_sum, correct = torch.zeros((), device=device), torch.zeros((), device=device)
+    for i in range(0, len(y), batch_size):
+        idx = perm[i:i + batch_size]
+        Xb, yb = X[idx], y[idx]                       # (B, C, H, W), (B,)
+        if augment is not None:
+            Xb = augment(Xb, t.gen)
+        t.call("on_batch_start", Xb, yb)
+        opt.zero_grad(set_to_none=True)
+        with _autocast(device):
+            logits = net(Xb)                          # (B, num_classes)
+            loss = loss_fn(logits.float(), yb)
+        loss.backward()
+        if grad_clip:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
+        opt.step()
+        t.step += 1
+        loss_sum += loss.detach() * len(yb)
+        correct += (logits.detach().argmax(1) == yb).sum()
+        t.call("on_batch_end", loss)
+    lr = opt.param_groups[0]["lr"]
+    if t.scheduler is not None:
+        t.scheduler.step()
+    t.epoch += 1
+    n = len(y)
+    return {"epoch": t.epoch, "lr": lr, "train_loss": loss_sum.item() / n,
+            "train_acc": correct.item() / n, "time": time.perf_counter() - start}
