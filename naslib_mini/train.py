@@ -47,19 +47,20 @@ def _autocast(device):
     return contextlib.nullcontext()
 
 
-def _as_xy(split, device):
+def _as_xy(split, device, channels_last=None):
     X, y = (split.X, split.y) if hasattr(split, "X") else split
     X, y = X.to(device), y.to(device)
-    if device.type == "cuda" and X.dim() == 4:
+    if (device.type == "cuda" if channels_last is None else channels_last) and X.dim() == 4:
         X = X.contiguous(memory_format=torch.channels_last)
     return X, y
 
 
 @torch.no_grad()
-def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cross_entropy):
+def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cross_entropy,
+             channels_last: bool | None = None):
     """Mean loss and accuracy of `net` on a split (anything with .X and .y, or an (X, y) pair)."""
     device = resolve_device(device)
-    X, y = _as_xy(split, device)
+    X, y = _as_xy(split, device, channels_last)
     was_training = net.training
     net.eval()
     loss_sum, correct = torch.zeros((), device=device), torch.zeros((), device=device)
@@ -127,20 +128,24 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
         scheduler: str | None = "cosine", grad_clip: float | None = 5.0, augment=None,
         loss_fn=F.cross_entropy, seed: int = 0, device="auto", callbacks=(),
         checkpoint: str | os.PathLike | None = None, progress: bool = True,
-        desc: str = "epochs") -> dict:
+        desc: str = "epochs", channels_last: bool | None = None) -> dict:
     """Train `net` with minibatch SGD (or Adam) and return the history.
 
     data: a naslib_mini.data.Splits (train and val are used), or a (train, val) pair where
     each is an object with .X (N, C, H, W) and .y (N,) or an (X, y) tuple; val may be None.
+    channels_last: None = on CUDA only; True also speeds up small convs on CPU (~25% here).
     """
     device = resolve_device(device)
+    if channels_last is None:
+        channels_last = device.type == "cuda"
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
+    if channels_last:
         net.to(device, memory_format=torch.channels_last)
     else:
         net.to(device)
     train_split, val_split = (data.train, data.val) if hasattr(data, "train") else data
-    X, y = _as_xy(train_split, device)
+    X, y = _as_xy(train_split, device, channels_last)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     torch.manual_seed(seed)
     opt = make_optimizer(net, optimizer, lr, momentum, weight_decay)
@@ -158,8 +163,8 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
         while t.epoch < num_epochs and not t.stop:
             logs = _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip)
             if val_split is not None:
-                logs["val_loss"], logs["val_acc"] = evaluate(net, val_split, device=device,
-                                                             loss_fn=loss_fn)
+                logs["val_loss"], logs["val_acc"] = evaluate(
+                    net, val_split, device=device, loss_fn=loss_fn, channels_last=channels_last)
             t.call("on_epoch_end", logs)
             for k, v in logs.items():
                 t.history.setdefault(k, []).append(v)
