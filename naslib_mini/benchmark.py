@@ -146,7 +146,7 @@ def main(argv=None):
     from . import benchmark_build as bb
     ap = argparse.ArgumentParser(description="Build, pack or inspect the tabular benchmark.")
     ap.add_argument("command", choices=["build", "pack", "info"])
-    ap.add_argument("--workdir", default="runs/nb201")
+    ap.add_argument("--workdir", default="shards/nb201")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--max-chunks", type=int, default=None, help="stop after this many chunks")
     a = ap.parse_args(argv)

@@ -1,0 +1,326 @@
+"""The NAS-Bench-201 cell space (Dong & Yang 2020, arXiv 2001.00326, section 2.1).
+
+A cell is a DAG of 4 nodes: node 0 is the cell input, node 3 the cell output. Every pair
+i < j is joined by one edge carrying one of 5 ops, and
+
+    node_j = sum_{i < j} op_ij(node_i)        every node (B, C, H, W)
+
+so there are 5^6 = 15,625 cells. Edges are always listed in ``EDGES`` order,
+(0,1), (0,2), (1,2), (0,3), (1,3), (2,3): grouped by target node, as in the canonical string
+
+    |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|
+
+(group k lists the incoming edges of node k as "op~source", sources 0..k-1 in order).
+
+Index convention (ours, not the row number of the official NAS-Bench-201 file): a cell's
+index is its 6 op ids (positions in ``OPS``) read as a base-5 number, first edge (0,1) the
+most significant digit: index = sum_e OPS.index(op_e) * 5 ** (5 - e). Index 0 is the
+all-'none' cell, 15,624 the all-'avg_pool_3x3' cell.
+
+Equivalence ("cells that compute the same function"), as implemented by ``canonical``:
+  1. drop every 'none' edge (it adds zero);
+  2. drop every edge not on a path from node 0 to node 3 through the remaining edges (its
+     source unreachable from node 0, or its target unable to reach node 3);
+  3. two cells are equivalent when the remaining labelled graphs, sets of (src, dst, op),
+     are isomorphic with nodes 0 and 3 fixed: only nodes 1 and 2 may swap.
+  The key is the min over the identity and the 1<->2 swap of the sorted edge tuple. Every
+  cell with no 0 -> 3 path prunes to the empty graph, so they form one class (key ``()``).
+  skip_connect stays an edge like any other (it is not merged away as the identity);
+  NAS-Bench-201's own count (6,466) does that, so its classes are coarser than ours.
+"""
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..genotypes import Cell
+from ..ops import ReLUConvBN, make_op
+
+OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
+N_NODES = 4
+NUM_CELLS = len(OPS) ** len(EDGES)  # 15,625
+_OP_ID = {op: k for k, op in enumerate(OPS)}
+_SWAP = (0, 2, 1, 3)  # node relabelling that exchanges the two intermediate nodes
+
+
+class NB201Error(ValueError):
+    """A cell that is not in the NAS-Bench-201 space (bad index, op list or string)."""
+
+
+# ------------------------------------------------------------------ cell <-> index / string
+def _unknown_op(op, where: str) -> NB201Error:
+    close = difflib.get_close_matches(str(op), OPS, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return NB201Error(f"unknown op {op!r} {where}.{hint} NAS-Bench-201 ops: {', '.join(OPS)}")
+
+
+def _check_ops(ops) -> tuple[str, ...]:
+    ops = tuple(ops)
+    if len(ops) != len(EDGES):
+        raise NB201Error(f"a cell has {len(EDGES)} ops (one per edge, in EDGES order "
+                         f"{EDGES}), got {len(ops)}: {ops!r}")
+    for op, (i, j) in zip(ops, EDGES):
+        if not isinstance(op, str) or op not in _OP_ID:
+            raise _unknown_op(op, f"on edge {i}->{j}")
+    return tuple(str(op) for op in ops)
+
+
+def index_to_ops(index: int) -> tuple[str, ...]:
+    """The 6 op names (EDGES order) of cell `index`: its base-5 digits, edge (0,1) first."""
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise NB201Error(f"a cell index is an int, got {type(index).__name__}: {index!r}")
+    index = int(index)
+    if not 0 <= index < NUM_CELLS:
+        raise NB201Error(f"cell index {index} outside 0..{NUM_CELLS - 1}")
+    n = len(EDGES)
+    return tuple(OPS[index // len(OPS) ** (n - 1 - e) % len(OPS)] for e in range(n))
+
+
+def ops_to_index(ops) -> int:
+    """Inverse of `index_to_ops`: sum_e OPS.index(op_e) * 5 ** (5 - e)."""
+    index = 0
+    for op in _check_ops(ops):
+        index = index * len(OPS) + _OP_ID[op]
+    return index
+
+
+def ops_to_string(ops) -> str:
+    """The canonical NAS-Bench-201 string, e.g. '|nor_conv_3x3~0|+|...~0|...~1|+|...|'."""
+    ops = _check_ops(ops)
+    groups = [[f"{op}~{i}" for op, (i, j) in zip(ops, EDGES) if j == node]
+              for node in range(1, N_NODES)]
+    return "+".join("|" + "|".join(g) + "|" for g in groups)
+
+
+def string_to_ops(s: str) -> tuple[str, ...]:
+    """Parse a canonical string strictly (plain string operations, never eval)."""
+    if not isinstance(s, str):
+        raise NB201Error(f"expected a cell string, got {type(s).__name__}: {s!r}")
+    groups = s.strip().split("+")
+    if len(groups) != N_NODES - 1:
+        raise NB201Error(f"a cell string has {N_NODES - 1} groups joined by '+' (the incoming "
+                         f"edges of nodes 1..{N_NODES - 1}), got {len(groups)} in {s!r}")
+    ops = {}
+    for node, group in enumerate(groups, start=1):
+        if len(group) < 2 or group[0] != "|" or group[-1] != "|":
+            raise NB201Error(f"group {node} {group!r} must start and end with '|', e.g. "
+                             f"'|nor_conv_3x3~0|'")
+        parts = group[1:-1].split("|")
+        if len(parts) != node:
+            raise NB201Error(f"node {node} needs {node} incoming edge(s), from nodes "
+                             f"0..{node - 1}, got {len(parts)} in group {group!r}")
+        for want, part in enumerate(parts):
+            if part.count("~") != 1:
+                raise NB201Error(f"edge {part!r} in group {group!r} must look like "
+                                 f"'op~source' with exactly one '~'")
+            op, src = part.split("~")
+            if not (src.isascii() and src.isdigit()):
+                raise NB201Error(f"source {src!r} of edge {part!r} is not a node number")
+            if int(src) >= node:
+                raise NB201Error(f"source {src} of edge {part!r} is out of range: node {node} "
+                                 f"reads only {'node 0' if node == 1 else f'nodes 0..{node - 1}'}")
+            if int(src) != want:
+                raise NB201Error(f"edge {part!r} in group {group!r} is out of order: sources "
+                                 f"must be listed 0, 1, .., {node - 1}")
+            if op not in _OP_ID:
+                raise _unknown_op(op, f"in edge {part!r}")
+            ops[(want, node)] = op
+    return tuple(ops[e] for e in EDGES)
+
+
+def to_ops(cell) -> tuple[str, ...]:
+    """Any cell description -> 6 op names: an index, an op tuple/list, or a string."""
+    if isinstance(cell, str):
+        return string_to_ops(cell)
+    if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
+        return index_to_ops(cell)
+    if isinstance(cell, (tuple, list, np.ndarray)):
+        return _check_ops(cell)
+    raise NB201Error(f"expected a cell index, op tuple or string, got {type(cell).__name__}")
+
+
+def to_cell(cell) -> Cell:
+    """The general `genotypes.Cell` of a NAS-Bench-201 cell (for drawing and CellNetwork):
+    one input, three nodes, one edge from every earlier node, node 3 the output."""
+    ops = to_ops(cell)
+    groups, k = [], 0
+    for j in range(1, N_NODES):
+        groups.append(tuple((ops[k + i], i) for i in range(j)))
+        k += j
+    return Cell(tuple(groups), n_inputs=1, primitives=OPS, edges_per_node="all", concat=(N_NODES - 1,))
+
+
+def _index(cell) -> int:
+    if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
+        index_to_ops(cell)  # range check
+        return int(cell)
+    return ops_to_index(to_ops(cell))
+
+
+# ------------------------------------------------------------------ equivalence
+def _pruned(ops: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """Steps 1-2 of the equivalence: the (src, dst, op) edges on some 0 -> 3 path."""
+    live = [(i, j, op) for (i, j), op in zip(EDGES, ops) if op != "none"]
+    reach = {0}  # EDGES is sorted by target, so one forward pass settles reachability
+    for i, j, _ in live:
+        if i in reach:
+            reach.add(j)
+    coreach = {N_NODES - 1}  # and one backward pass settles "can reach node 3"
+    for i, j, _ in reversed(live):
+        if j in coreach:
+            coreach.add(i)
+    return [(i, j, op) for i, j, op in live if i in reach and j in coreach]
+
+
+def _key(ops: tuple[str, ...]) -> tuple:
+    edges = _pruned(ops)
+    same = tuple(sorted(edges))
+    swapped = tuple(sorted((_SWAP[i], _SWAP[j], op) for i, j, op in edges))
+    return min(same, swapped)
+
+
+@lru_cache(maxsize=None)
+def _tables():
+    """(class id per cell (15625,), members per class, key per class); built once (~0.3 s)."""
+    members: dict[tuple, list[int]] = {}
+    for index in range(NUM_CELLS):  # increasing, so classes come out sorted by first member
+        members.setdefault(_key(index_to_ops(index)), []).append(index)
+    class_id = np.empty(NUM_CELLS, np.int64)
+    for k, idx in enumerate(members.values()):
+        class_id[idx] = k
+    class_id.flags.writeable = False
+    return class_id, tuple(tuple(m) for m in members.values()), tuple(members)
+
+
+def canonical(cell) -> tuple:
+    """The equivalence-class key: a sorted tuple of (src, dst, op); () when disconnected."""
+    class_id, _, keys = _tables()
+    return keys[class_id[_index(cell)]]
+
+
+def equivalence_classes() -> list[list[int]]:
+    """All 15,625 indices grouped by `canonical`; each class sorted, classes by first member."""
+    return [list(m) for m in _tables()[1]]
+
+
+def class_id(cell) -> int:
+    """Position of the cell's class in `equivalence_classes()`."""
+    return int(_tables()[0][_index(cell)])
+
+
+def class_of(cell) -> list[int]:
+    """The indices of all cells equivalent to `cell` (itself included), sorted."""
+    class_ids, members, _ = _tables()
+    return list(members[class_ids[_index(cell)]])
+
+
+def num_unique() -> int:
+    """The number of equivalence classes (distinct functions) in the space."""
+    return len(_tables()[1])
+
+
+def is_connected(cell) -> bool:
+    """Does a path of non-'none' edges lead from node 0 to node 3?"""
+    return len(_pruned(to_ops(cell))) > 0
+
+
+# ------------------------------------------------------------------ search-space interface
+def sample(rng: np.random.Generator) -> tuple[str, ...]:
+    """A uniformly random cell (each edge's op drawn independently)."""
+    return tuple(OPS[k] for k in rng.integers(len(OPS), size=len(EDGES)))
+
+
+def mutate(ops, rng: np.random.Generator) -> tuple[str, ...]:
+    """Change one uniformly chosen edge to a uniformly chosen different op."""
+    ops = list(to_ops(ops))
+    e = int(rng.integers(len(EDGES)))
+    ops[e] = [op for op in OPS if op != ops[e]][int(rng.integers(len(OPS) - 1))]
+    return tuple(ops)
+
+
+def neighbours(ops) -> list[tuple[str, ...]]:
+    """All 6 * 4 = 24 cells that differ from `ops` on exactly one edge."""
+    ops = to_ops(ops)
+    return [ops[:e] + (op,) + ops[e + 1:] for e in range(len(EDGES)) for op in OPS if op != ops[e]]
+
+
+def encode(ops) -> np.ndarray:
+    """One-hot (edge, op) matrix (6, 5) flattened to 30 float32s, for surrogate models."""
+    x = np.zeros((len(EDGES), len(OPS)), np.float32)
+    x[np.arange(len(EDGES)), [_OP_ID[op] for op in to_ops(ops)]] = 1.0
+    return x.ravel()
+
+
+# ------------------------------------------------------------------ networks
+class NB201Cell(nn.Module):
+    """node_j = sum_{i<j} op_ij(node_i); every op is make_op(op, C, C, 1). (B,C,H,W) -> same."""
+
+    def __init__(self, cell, C: int):
+        super().__init__()
+        self.ops = to_ops(cell)
+        self.edges = nn.ModuleList(make_op(op, C, C, 1) for op in self.ops)
+
+    def forward(self, x):  # (B, C, H, W)
+        nodes = [x]
+        for j in range(1, N_NODES):
+            nodes.append(sum(self.edges[e](nodes[i]) for e, (i, t) in enumerate(EDGES) if t == j))
+        return nodes[-1]  # (B, C, H, W)
+
+    def extra_repr(self) -> str:
+        return ops_to_string(self.ops)
+
+
+class ResBlock(nn.Module):
+    """NAS-Bench-201's ResNetBasicblock: out = b(a(x)) + shortcut(x).
+
+    a = ReLUConvBN(C_in, C_out, 3, stride, 1), b = ReLUConvBN(C_out, C_out, 3, 1, 1);
+    shortcut at stride 2 = AvgPool2d(2, 2) -> Conv2d(C_in, C_out, 1) (ceil_mode so odd sizes
+    match the conv; identical to the original on even sizes). (B, C_in, H, W) -> (B, C_out, H/2, W/2).
+    """
+
+    def __init__(self, C_in: int, C_out: int, stride: int = 2):
+        super().__init__()
+        self.a = ReLUConvBN(C_in, C_out, 3, stride, 1)
+        self.b = ReLUConvBN(C_out, C_out, 3, 1, 1)
+        if stride == 2:
+            self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2, ceil_mode=True),
+                                          nn.Conv2d(C_in, C_out, 1, bias=False))
+        elif C_in != C_out:
+            self.shortcut = ReLUConvBN(C_in, C_out, 1, 1, 0)
+        else:
+            self.shortcut = nn.Identity()
+
+    def forward(self, x):
+        return self.b(self.a(x)) + self.shortcut(x)
+
+
+class NB201Network(nn.Module):
+    """NAS-Bench-201's macro skeleton with one cell repeated everywhere:
+
+    stem (conv3x3 + BN, C) -> N cells (C) -> ResBlock (2C, /2) -> N cells (2C)
+    -> ResBlock (4C, /2) -> N cells (4C) -> BN, ReLU, global avg pool -> Linear(4C, classes).
+    (B, in_channels, H, W) -> logits (B, num_classes). The paper uses C=16, N=5 on 32x32.
+    """
+
+    def __init__(self, cell, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3):
+        super().__init__()
+        self.ops = to_ops(cell)
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, C, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(C))
+        layers = []
+        for stage, C_stage in enumerate((C, 2 * C, 4 * C)):
+            if stage:
+                layers.append(ResBlock(C_stage // 2, C_stage, 2))
+            layers.extend(NB201Cell(self.ops, C_stage) for _ in range(N))
+        self.cells = nn.Sequential(*layers)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(4 * C), nn.ReLU(inplace=False))
+        self.classifier = nn.Linear(4 * C, num_classes)
+
+    def forward(self, x):  # (B, in_channels, H, W)
+        x = self.lastact(self.cells(self.stem(x)))  # (B, 4C, H/4, W/4)
+        return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
