@@ -29,7 +29,7 @@ lab: setup
 
 test: setup
 	NASLIB_MINI_PROFILE=quick $(PYTHON) -m pytest tests notebooks --nbval-lax \
-	  --sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -q
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -q
 
 # Developer targets: rebuild notebooks from nbsrc/ and execute them in the quick profile.
 notebooks: setup

@@ -73,7 +73,7 @@ def main():
         if a.execute:
             from nbclient import NotebookClient
             t0 = time.time()
-            NotebookClient(nb, timeout=a.timeout, kernel_name="python3",
+            NotebookClient(nb, timeout=a.timeout, kernel_name="python3", store_widget_state=True,
                            resources={"metadata": {"path": os.path.dirname(dst)}}).execute()
             print(f"{dst}: executed in {time.time() - t0:.1f} s")
         nbformat.write(nb, dst)
