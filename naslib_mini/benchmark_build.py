@@ -61,7 +61,8 @@ def train_cell(cell, seed: int, cfg: BuildConfig = BuildConfig(), splits=None) -
     t0 = time.perf_counter()
     h = fit(net, splits, num_epochs=cfg.num_epochs, lr=cfg.lr, batch_size=cfg.batch_size,
             weight_decay=cfg.weight_decay, augment=augment.crop(cfg.augment_pad) if cfg.augment_pad else None,
-            seed=seed, device=device, progress=False, channels_last=True)
+            seed=seed, device=device, progress=False, channels_last=True,
+            grad_clip=5.0)  # the build ran with gradient clipping at norm 5
     train_time = time.perf_counter() - t0
     test_loss, test_acc = evaluate(net, splits.test, device=device, channels_last=True)
     rec = {k: np.asarray(h[k], np.float32) for k in CURVES}

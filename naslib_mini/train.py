@@ -125,7 +125,7 @@ def make_optimizer(net, name="sgd", lr=0.05, momentum=0.9, weight_decay=3e-4):
 
 def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
         momentum: float = 0.9, weight_decay: float = 3e-4, batch_size: int = 64,
-        scheduler: str | None = "cosine", grad_clip: float | None = 5.0, augment=None,
+        scheduler: str | None = "cosine", grad_clip: float | None = None, augment=None,
         loss_fn=F.cross_entropy, seed: int = 0, device="auto", callbacks=(),
         checkpoint: str | os.PathLike | None = None, progress: bool = True,
         desc: str = "epochs", channels_last: bool | None = None) -> dict:

@@ -10,6 +10,10 @@ from naslib_mini import benchmark_build as bb
 from naslib_mini.benchmark import Benchmark, signal_to_noise
 from naslib_mini.spaces import nb201
 
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(bb.ASSET),
+    reason="benchmark file not built yet: python -m naslib_mini.benchmark build, then pack")
+
 EXAMPLE = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+"
            "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
 
