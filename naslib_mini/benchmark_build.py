@@ -23,6 +23,7 @@ from .spaces import nb201
 
 ASSET = os.path.join(os.path.dirname(__file__), "assets", "nb201_digits.npz")
 CURVES = ("train_acc", "train_loss", "val_acc", "val_loss")
+SHARD_GLOB = "shard_[0-9][0-9][0-9][0-9][0-9].npz"  # whole shards only, never temporary files
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,9 @@ def measure_cell(net, splits) -> dict:
 
 
 # ---------------------------------------------------------------- the build (resumable)
-def jobs() -> list[tuple[int, int, int]]:
+def jobs(n_seeds: int = len(BuildConfig().seeds)) -> list[tuple[int, int, int]]:
     """(class id, representative cell index, seed index) for every training run."""
     classes = nb201.equivalence_classes()
-    n_seeds = len(BuildConfig().seeds)
     return [(k, members[0], s) for k, members in enumerate(classes) for s in range(n_seeds)]
 
 
@@ -114,22 +114,24 @@ def _run_chunk(args):
             out[k].append(v)
     arrays = {k: np.asarray(v) for k, v in out.items()}
     arrays["wall"] = np.asarray([t0, time.time()])
-    tmp = shard_path + f".tmp{os.getpid()}.npz"
-    np.savez(tmp, **arrays)
+    tmp = shard_path + f".tmp{os.getpid()}"
+    with open(tmp, "wb") as f:  # a file object: numpy adds no ".npz" to the temporary name
+        np.savez(f, **arrays)
     os.replace(tmp, shard_path)  # a shard exists whole or not at all
     return shard_path
 
 
 def build(workdir: str = "shards/nb201", workers: int = 2, max_chunks: int | None = None,
-          progress: bool = True, device: str = "auto") -> int:
+          progress: bool = True, device: str = "auto", cfg: BuildConfig | None = None) -> int:
     """Train every pending chunk; already written shards are skipped. Returns chunks done.
-    device "auto" picks CUDA when present; a resumed build must run on the device it began on."""
+    device "auto" picks CUDA when present; a resumed build must run on the device it began on.
+    cfg: other settings (tests use tiny ones); the workdir remembers them and refuses others."""
     import multiprocessing as mp
 
     from tqdm.auto import tqdm
 
     from .utils import resolve_device
-    cfg = BuildConfig(device=resolve_device(device).type)
+    cfg = dataclasses.replace(cfg or BuildConfig(), device=resolve_device(device).type)
     os.makedirs(workdir, exist_ok=True)
     cfg_path = os.path.join(workdir, "config.json")
     cfg_dict = dataclasses.asdict(cfg)
@@ -143,7 +145,7 @@ def build(workdir: str = "shards/nb201", workers: int = 2, max_chunks: int | Non
     else:
         with open(cfg_path, "w") as f:
             json.dump(cfg_dict, f, indent=1)
-    all_jobs = jobs()
+    all_jobs = jobs(len(cfg.seeds))
     chunks = [all_jobs[i:i + cfg.chunk] for i in range(0, len(all_jobs), cfg.chunk)]
     todo = [(os.path.join(workdir, f"shard_{i:05d}.npz"), c) for i, c in enumerate(chunks)
             if not os.path.exists(os.path.join(workdir, f"shard_{i:05d}.npz"))]
@@ -177,7 +179,7 @@ def pack(workdir: str = "shards/nb201", out: str = ASSET) -> str:
         cfg = json.load(f)
     classes = nb201.equivalence_classes()
     K, S, E = len(classes), len(cfg["seeds"]), cfg["num_epochs"]
-    shards = sorted(glob.glob(os.path.join(workdir, "shard_*.npz")))
+    shards = sorted(glob.glob(os.path.join(workdir, SHARD_GLOB)))
     expected = -(-K * S // cfg["chunk"])
     if len(shards) != expected:
         raise RuntimeError(f"{len(shards)} of {expected} shards present: finish the build first")
