@@ -37,7 +37,7 @@ def test_graphviz_drawing(name):
 @needs_dot
 def test_graphviz_kinds_of_nodes():
     src = cells.draw_cell(DARTS_V2.normal).source
-    assert "c_{k-2}" in src and "c_{k-1}" in src and "c_{k}" in src
+    assert "c<SUB>k-2</SUB>" in src and "c<SUB>k-1</SUB>" in src and "c<SUB>k</SUB>" in src
     for kind in ("input", "node", "output"):
         assert cells.COLORS[kind][0] in src
     src = cells.draw_cell(NB201, show_none=True).source

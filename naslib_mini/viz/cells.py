@@ -34,6 +34,14 @@ COLORS = {"input": ("darkseagreen2", "#b4eeb4"), "node": ("lightblue", "#add8e6"
 _NONE_COLOR = "gray60"
 
 
+def _html_subscript(label: str) -> str:
+    """'c_{k-1}' -> Graphviz HTML-like label c<SUB>k-1</SUB>; other labels unchanged."""
+    if "_{" not in label:
+        return label
+    base, sub = label.split("_{", 1)
+    return f"<{base}<SUB>{sub.rstrip('}')}</SUB>>"
+
+
 def has_dot() -> bool:
     """Is Graphviz's `dot` program on the PATH?"""
     return shutil.which("dot") is not None
@@ -97,7 +105,7 @@ if graphviz is not None:
             if title:
                 self.attr(label=title, labelloc="t", fontsize="16")
             for key, label, kind in boxes:
-                self.node(key, label, fillcolor=COLORS[kind][0])
+                self.node(key, _html_subscript(label), fillcolor=COLORS[kind][0])
             for src, dst, op, dashed in arrows:
                 style = dict(style="dashed", color=_NONE_COLOR, fontcolor=_NONE_COLOR) if dashed else {}
                 self.edge(src, dst, label=op or None, **style)
