@@ -145,3 +145,18 @@ def test_network_rejects_what_it_cannot_build():
         NasnetNetwork(cat, C=8, N=1)
     with pytest.raises(NasnetError, match="cell input"):
         NasnetNetwork(NasnetGenotype(NASNET_A.normal, NASNET_A.normal), C=8, N=1)
+
+
+def test_controller_tokens_build_valid_genotypes():
+    import numpy as np
+    from naslib_mini.spaces import nasnet
+    rng = np.random.default_rng(0)
+    for B in (1, 2, 5):
+        steps = nasnet.controller_steps(B)
+        assert len(steps) == 8 * B
+        for _ in range(5):
+            tokens = [int(rng.integers(k)) for _, k in steps]
+            g = nasnet.tokens_to_genotype(tokens, B)
+            assert g.normal.B == B and g.reduce.B == B
+    with pytest.raises(nasnet.NasnetError, match="expected"):
+        nasnet.tokens_to_genotype([0, 0, 0], 2)

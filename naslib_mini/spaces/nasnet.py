@@ -313,3 +313,26 @@ NASNET_A = NasnetGenotype(
          "separable_5x5_2", "none", "avg_pool_3x3", "separable_3x3_2", "max_pool_3x3"],
         [0, 1, 0, 1, 0, 1, 3, 2, 2, 0], used_hiddenstates=[1, 1, 1, 0, 0, 0, 0]),
 )
+
+
+# ------------------------------------------------------------------ the controller's view
+def controller_steps(B: int = 5, n_ops: int = len(NASNET_OPS), cells: int = 2) -> list:
+    """The controller's decisions for `cells` cells of B blocks (normal first, then
+    reduction): per block in1, in2 (b + 2 choices each), op1, op2 (n_ops each). The combiner
+    is fixed to "add" (NASNet-A uses add only, and NasnetNetwork builds add only), so an
+    architecture is 2 x 4B predictions here against the paper's 2 x 5B."""
+    return [step for _ in range(cells) for b in range(B)
+            for step in (("choice", b + 2), ("choice", b + 2), ("choice", n_ops), ("choice", n_ops))]
+
+
+def tokens_to_genotype(tokens, B: int = 5, ops=NASNET_OPS) -> NasnetGenotype:
+    """Controller tokens (see `controller_steps`) -> a NasnetGenotype with add combiners."""
+    tokens = [int(t) for t in tokens]
+    if len(tokens) != 8 * B:
+        raise NasnetError(f"expected {8 * B} tokens for 2 cells of {B} blocks, got {len(tokens)}")
+    cells = []
+    for c in range(2):
+        t = tokens[4 * B * c: 4 * B * (c + 1)]
+        cells.append(NasnetCell(tuple(Block(t[4 * b], t[4 * b + 1], ops[t[4 * b + 2]], ops[t[4 * b + 3]])
+                                      for b in range(B))))
+    return NasnetGenotype(*cells)
