@@ -34,7 +34,9 @@ METRICS = (*CURVES, "test_acc", "test_loss", "train_time", "params", "macs", "la
 class Benchmark:
     """Query the shipped results by cell index (0..15624), op tuple or canonical string."""
 
-    def __init__(self, path: str = ASSET):
+    def __init__(self, path: str | None = None):
+        """path: None = $NASLIB_MINI_BENCHMARK if set (a build of your own), else the shipped file."""
+        path = path or os.environ.get("NASLIB_MINI_BENCHMARK") or ASSET
         if not os.path.exists(path):
             raise FileNotFoundError(
                 f"no benchmark file at {path}; build it with `python -m naslib_mini.benchmark "

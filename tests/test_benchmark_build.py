@@ -38,3 +38,8 @@ def test_build_refuses_other_settings_and_pack_refuses_partial(tmp_path):
                  cfg=bb.BuildConfig(num_epochs=2, chunk=2))
     with pytest.raises(RuntimeError, match="finish the build"):
         bb.pack(wd, out=str(tmp_path / "out.npz"))
+
+
+def test_busy_time_is_the_union_of_intervals():
+    assert bb.busy_time([(0, 10), (5, 12), (20, 25)]) == 17  # overlap counted once, gap skipped
+    assert bb.busy_time([]) == 0

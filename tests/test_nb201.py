@@ -173,3 +173,13 @@ def test_to_cell_round_trips_through_the_general_cell_string():
     assert cell.output_nodes == (3,)
     for i in (0, 1234, 15624):
         assert nb201.string_to_ops(nb201.to_cell(i).to_string()) == nb201.index_to_ops(i)
+
+
+@pytest.mark.parametrize("stages", [1, 2, 3])
+def test_network_stages(stages):
+    net = nb201.NB201Network(nb201.index_to_ops(11793), C=4, N=1, num_classes=10, in_channels=1,
+                             stages=stages)
+    assert net(torch.randn(2, 1, 8, 8)).shape == (2, 10)
+    assert net.classifier.in_features == 4 * 2 ** (stages - 1)
+    with pytest.raises(nb201.NB201Error, match="stages"):
+        nb201.NB201Network(nb201.index_to_ops(0), stages=4)

@@ -305,22 +305,28 @@ class NB201Network(nn.Module):
     stem (conv3x3 + BN, C) -> N cells (C) -> ResBlock (2C, /2) -> N cells (2C)
     -> ResBlock (4C, /2) -> N cells (4C) -> BN, ReLU, global avg pool -> Linear(4C, classes).
     (B, in_channels, H, W) -> logits (B, num_classes). The paper uses C=16, N=5 on 32x32.
+    stages < 3 keeps only the first stages (stages=1: stem, N cells, head; no reduction), so
+    that on tiny images the cells, not the residual blocks, hold the network's capacity.
     """
 
-    def __init__(self, cell, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3):
+    def __init__(self, cell, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
+                 stages: int = 3):
         super().__init__()
         self.ops = to_ops(cell)
         self.stem = nn.Sequential(nn.Conv2d(in_channels, C, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(C))
+        if stages not in (1, 2, 3):
+            raise NB201Error(f"stages must be 1, 2 or 3, got {stages}")
+        widths = (C, 2 * C, 4 * C)[:stages]
         layers = []
-        for stage, C_stage in enumerate((C, 2 * C, 4 * C)):
+        for stage, C_stage in enumerate(widths):
             if stage:
                 layers.append(ResBlock(C_stage // 2, C_stage, 2))
             layers.extend(NB201Cell(self.ops, C_stage) for _ in range(N))
         self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(4 * C), nn.ReLU(inplace=False))
-        self.classifier = nn.Linear(4 * C, num_classes)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(widths[-1]), nn.ReLU(inplace=False))
+        self.classifier = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x):  # (B, in_channels, H, W)
-        x = self.lastact(self.cells(self.stem(x)))  # (B, 4C, H/4, W/4)
+        x = self.lastact(self.cells(self.stem(x)))  # (B, widths[-1], H', W')
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
