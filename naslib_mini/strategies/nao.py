@@ -1,0 +1,267 @@
+"""Neural Architecture Optimization (Luo, Tian, Qin, Chen, Liu, NeurIPS 2018, arXiv 1808.07233).
+
+An architecture is a token sequence x = (x_1..x_T). Three parts are trained together:
+
+  encoder    h_t = LSTM(emb(x_t)),  states normalised to unit length (as in the official code);
+             e_x = mean_t h_t (then normalised)                          e (B, H), h (B, T, H)
+  predictor  f(e_x) = sigmoid(MLP(e_x)) in [0, 1]                         (B,)
+  decoder    an LSTM started from (e_x, e_x) that attends over h_1..h_T and rebuilds x token
+             by token: P(x | e_x) = prod_t P(x_t | x_<t, e_x)              logits (B, T, vocab)
+
+  L = lambda * L_pp + (1 - lambda) * L_rec,  L_pp = MSE(f(e_x), y),  L_rec = -log P(x | e_x)
+  lambda = 0.8 (official code), Adam lr 1e-3.
+
+Search moves in the continuous space and decodes back (paper eq. 4):
+
+  h'_t = h_t + eta * df/dh_t,   e' = mean_t h'_t,   x' = decode(e', h')     eta in {10, 20, 30}
+
+Since e = mean_t h_t, df/dh_t = (1/T) df/de: the step is e' = e + (eta/T) * grad_e f(e), i.e.
+the brief's e' = e + eta grad_e f with eta rescaled by T; we keep the paper's (per-state) eta so
+that its values carry over. To first order f(e') >= f(e) (also after re-normalising: the step
+projected on the sphere still has a non-negative inner product with the gradient).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..spaces import nb201
+
+
+class NAO(nn.Module):
+    """Encoder + predictor + attention decoder over sequences of `seq_len` tokens in 0..vocab-1."""
+
+    def __init__(self, vocab: int, seq_len: int, emb: int = 32, hidden: int = 64,
+                 mlp_hidden: int = 64, lam: float = 0.8):
+        super().__init__()
+        self.vocab, self.seq_len, self.lam = vocab, seq_len, lam
+        self.enc_emb = nn.Embedding(vocab, emb)
+        self.enc_rnn = nn.LSTM(emb, hidden, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(hidden, mlp_hidden), nn.ReLU(), nn.Linear(mlp_hidden, 1))
+        self.dec_emb = nn.Embedding(vocab + 1, emb)  # token `vocab` is <start>
+        self.dec_rnn = nn.LSTM(emb, hidden, batch_first=True)
+        self.attn_out = nn.Linear(2 * hidden, hidden)
+        self.readout = nn.Linear(hidden, vocab)
+
+    # ------------------------------------------------------------------ encoder / predictor
+    @staticmethod
+    def embed(states: torch.Tensor) -> torch.Tensor:
+        """e = normalise(mean_t h_t): (B, T, H) -> (B, H)."""
+        return F.normalize(states.mean(1), dim=-1)
+
+    def encode(self, tokens: torch.Tensor):
+        """tokens (B, T) long -> (e (B, H), states (B, T, H)); states unit-normalised."""
+        out, _ = self.enc_rnn(self.enc_emb(tokens))  # (B, T, H)
+        states = F.normalize(out, dim=-1)
+        return self.embed(states), states
+
+    def predict(self, e: torch.Tensor) -> torch.Tensor:
+        """f(e) = sigmoid(MLP(e)): (B, H) -> (B,)."""
+        return torch.sigmoid(self.mlp(e)).squeeze(-1)
+
+    # ------------------------------------------------------------------ decoder
+    def _logits(self, inputs, hc, states):
+        """One LSTM pass with dot-product attention over `states`.
+        inputs (B, L) long, states (B, T, H) -> logits (B, L, vocab), new (h, c)."""
+        out, hc = self.dec_rnn(self.dec_emb(inputs), hc)  # (B, L, H)
+        attn = torch.softmax(out @ states.transpose(1, 2), dim=-1)  # (B, L, T)
+        ctx = attn @ states  # (B, L, H)
+        mixed = torch.tanh(self.attn_out(torch.cat([out, ctx], -1)))  # (B, L, H)
+        return self.readout(mixed), hc
+
+    def _init(self, e):
+        h0 = e.unsqueeze(0).contiguous()  # (1, B, H): the decoder starts from (e, e)
+        return h0, h0.clone()
+
+    def teacher_logits(self, e, states, tokens):
+        """Teacher forcing: input at step t is x_{t-1} (<start> at t=1). -> (B, T, vocab)."""
+        start = torch.full_like(tokens[:, :1], self.vocab)
+        return self._logits(torch.cat([start, tokens[:, :-1]], 1), self._init(e), states)[0]
+
+    @torch.no_grad()
+    def decode(self, e, states, max_len: int | None = None) -> torch.Tensor:
+        """Greedy decoding, x_t = argmax P(x_t | x_<t, e): e (B, H) -> tokens (B, max_len)."""
+        x = torch.full((e.shape[0], 1), self.vocab, dtype=torch.long, device=e.device)
+        hc, out = self._init(e), []
+        for _ in range(max_len or self.seq_len):
+            logits, hc = self._logits(x, hc, states)  # (B, 1, vocab)
+            x = logits.argmax(-1)  # (B, 1)
+            out.append(x)
+        return torch.cat(out, 1)
+
+    # ------------------------------------------------------------------ training
+    def loss(self, tokens, y):
+        """L = lam * MSE(f(e), y) + (1 - lam) * CE(decoder, tokens). -> (total, L_pp, L_rec)."""
+        e, states = self.encode(tokens)
+        l_pp = F.mse_loss(self.predict(e), y.float())
+        logits = self.teacher_logits(e, states, tokens)  # (B, T, vocab)
+        l_rec = F.cross_entropy(logits.reshape(-1, self.vocab), tokens.reshape(-1))
+        return self.lam * l_pp + (1 - self.lam) * l_rec, l_pp, l_rec
+
+    def fit(self, tokens, y, epochs: int, lr: float = 1e-3, batch_size: int = 32,
+            seed: int = 0, optimizer=None) -> list[dict]:
+        """Adam on `loss` over shuffled mini-batches; one history dict (means) per epoch.
+        Pass the same `optimizer` again to continue training with its state."""
+        tokens, y = torch.as_tensor(tokens, dtype=torch.long), torch.as_tensor(y, dtype=torch.float)
+        opt = optimizer or torch.optim.Adam(self.parameters(), lr=lr)
+        gen, history = torch.Generator().manual_seed(seed), []
+        self.train()
+        for _ in range(epochs):
+            sums, n = np.zeros(3), 0
+            for idx in torch.randperm(len(tokens), generator=gen).split(batch_size):
+                total, l_pp, l_rec = self.loss(tokens[idx], y[idx])
+                opt.zero_grad()
+                total.backward()
+                opt.step()
+                sums += [total.item() * len(idx), l_pp.item() * len(idx), l_rec.item() * len(idx)]
+                n += len(idx)
+            history.append(dict(zip(("total", "predict", "reconstruct"), sums / n)))
+        self.eval()
+        return history
+
+    @torch.no_grad()
+    def reconstruct(self, tokens) -> torch.Tensor:
+        """decode(encode(x)): (B, T) -> (B, T); an autoencoder check."""
+        e, states = self.encode(torch.as_tensor(tokens, dtype=torch.long))
+        return self.decode(e, states, tokens.shape[1])
+
+    def ascend(self, tokens, eta: float, steps: int = 1):
+        """h'_t = normalise(h_t + eta * df/dh_t), `steps` times; e' = embed(h'); x' = decode.
+        tokens (B, T) -> (new_tokens (B, T), f(e) (B,), f(e') (B,))."""
+        tokens = torch.as_tensor(tokens, dtype=torch.long)
+        with torch.no_grad():
+            _, states = self.encode(tokens)  # (B, T, H)
+            f_before = self.predict(self.embed(states))
+        for _ in range(steps):
+            s = states.detach().requires_grad_(True)
+            with torch.enable_grad():
+                (grad,) = torch.autograd.grad(self.predict(self.embed(s)).sum(), s)
+            states = F.normalize(s.detach() + eta * grad, dim=-1)
+        with torch.no_grad():
+            e = self.embed(states)
+            return self.decode(e, states, tokens.shape[1]), f_before, self.predict(e)
+
+
+# ------------------------------------------------------------------ NAS-Bench-201 sequences
+def nb201_tokens(cells) -> torch.Tensor:
+    """A list of NAS-Bench-201 cells (indices, op tuples or strings) -> op ids (B, 6), vocab 5."""
+    return torch.tensor([[nb201.OPS.index(op) for op in nb201.to_ops(c)] for c in cells],
+                        dtype=torch.long).reshape(-1, len(nb201.EDGES))
+
+
+def nb201_valid(tokens) -> bool:
+    """A sequence is a cell when it has 6 ids in 0..4 (any 6 ops form a cell)."""
+    t = [int(v) for v in tokens]
+    return len(t) == len(nb201.EDGES) and all(0 <= v < len(nb201.OPS) for v in t)
+
+
+def tokens_to_nb201(tokens) -> list[tuple[str, ...]]:
+    """(B, 6) op ids -> op tuples; raises NB201Error on a sequence that is not a cell."""
+    cells = []
+    for row in torch.as_tensor(tokens).reshape(-1, len(nb201.EDGES)).tolist():
+        if not nb201_valid(row):
+            raise nb201.NB201Error(f"token sequence {row} is not a NAS-Bench-201 cell")
+        cells.append(tuple(nb201.OPS[v] for v in row))
+    return cells
+
+
+def nb201_sample(rng: np.random.Generator) -> tuple[int, ...]:
+    """A uniformly random cell as a token tuple (for NAOSearch)."""
+    return tuple(int(v) for v in rng.integers(len(nb201.OPS), size=len(nb201.EDGES)))
+
+
+# ------------------------------------------------------------------ the search loop
+class NAOSearch:
+    """NAO as an ask/tell strategy over token tuples (same interface as RandomSearch).
+
+    Seed with `n_init` random valid architectures; then each round: fit the NAO model on all
+    scored ones (scores min-max normalised to [0, 1] as in the official code), take the
+    `top_k` by true score, ascend each with eta (then 2 eta, 3 eta, ... for `eta_tries` tries
+    while too few are new), decode, keep the valid unseen ones; fill up to `top_k` with random
+    valid unseen samples. Counters over decoded sequences: `proposed` (all decoded),
+    `invalid` (rejected by `valid`), `duplicates` (valid but already asked or repeated),
+    `accepted` (new, queued); `random` counts random fills. Never raises on a bad decode.
+    """
+
+    def __init__(self, sample: Callable, vocab: int, seq_len: int,
+                 valid: Callable = lambda t: True, n_init: int = 20, top_k: int = 10,
+                 eta: float = 10.0, eta_tries: int = 3, epochs: int = 30, batch_size: int = 32,
+                 lr: float = 1e-3, seed: int = 0, max_tries: int = 1000, **model_kwargs):
+        self.sample, self.valid, self.seq_len = sample, valid, seq_len
+        self.n_init, self.top_k, self.eta, self.eta_tries = n_init, top_k, eta, eta_tries
+        self.epochs, self.batch_size, self.seed, self.max_tries = epochs, batch_size, seed, max_tries
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        self.model = NAO(vocab, seq_len, **model_kwargs)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=lr)
+        self.history: list[tuple[tuple[int, ...], float]] = []
+        self.seen: set[tuple[int, ...]] = set()
+        self.queue: list[tuple[int, ...]] = []
+        self.rounds = self.proposed = self.invalid = self.duplicates = self.accepted = self.random = 0
+
+    def _is_valid(self, arch) -> bool:
+        try:
+            return len(arch) == self.seq_len and bool(self.valid(arch))
+        except Exception:  # a `valid` that chokes on a strange sequence rejects it
+            return False
+
+    def _random(self, n: int) -> None:
+        for _ in range(self.max_tries):
+            if n <= 0:
+                return
+            arch = tuple(int(v) for v in self.sample(self.rng))
+            if arch not in self.seen and self._is_valid(arch):
+                self.seen.add(arch)
+                self.queue.append(arch)
+                self.random += 1
+                n -= 1
+        if not self.queue:
+            raise RuntimeError(f"no new valid architecture in {self.max_tries} random samples")
+
+    def _round(self) -> None:
+        archs, scores = zip(*self.history)
+        y = np.asarray(scores, float)
+        y = (y - y.min()) / (y.max() - y.min()) if y.max() > y.min() else np.full_like(y, 0.5)
+        self.model.fit(torch.tensor(archs), torch.tensor(y), self.epochs, batch_size=self.batch_size,
+                       seed=self.seed + self.rounds, optimizer=self.opt)
+        top = torch.tensor([archs[i] for i in np.argsort(-y, kind="stable")[: self.top_k]])
+        found = 0
+        for k in range(1, self.eta_tries + 1):
+            new_tokens, _, _ = self.model.ascend(top, self.eta * k)
+            for arch in map(tuple, new_tokens.tolist()):
+                self.proposed += 1
+                if not self._is_valid(arch):
+                    self.invalid += 1
+                elif arch in self.seen:
+                    self.duplicates += 1
+                else:
+                    self.seen.add(arch)
+                    self.queue.append(arch)
+                    self.accepted += 1
+                    found += 1
+            if found >= self.top_k:
+                break
+        self.rounds += 1
+        self._random(self.top_k - found)
+
+    def ask(self) -> tuple[int, ...]:
+        if not self.queue:
+            if len(self.history) < self.n_init:
+                self._random(self.n_init - len(self.history))
+            else:
+                self._round()
+        return self.queue.pop(0)
+
+    def tell(self, arch, score: float) -> None:
+        arch = tuple(int(v) for v in arch)
+        self.seen.add(arch)
+        self.history.append((arch, float(score)))
+
+    def best(self):
+        if not self.history:
+            raise ValueError("no architecture has been scored yet")
+        return max(self.history, key=lambda h: h[1])
