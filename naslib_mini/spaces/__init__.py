@@ -1,7 +1,9 @@
-"""Search spaces, one module per space: exact size, sample, mutate, neighbours, encode, network.
+"""Search spaces, one module per paper's space: exact size formulas, sampling, mutation,
+encodings, and the networks their architectures build into.
 
-- ``darts``: the DARTS-style cell space (Liu et al. 2019, arXiv 1806.09055).
-- ``nb201``: the NAS-Bench-201 cell space (Dong & Yang 2020, arXiv 2001.00326).
-
-Import the module you need (``from naslib_mini.spaces import nb201``); nothing is re-exported here.
+- darts:      the DARTS-style cell space (Liu et al. 2019)
+- nb201:      the NAS-Bench-201 cell space (Dong & Yang 2020), behind the tabular benchmark
+- zoph:       the NAS-RL CNN space with anchor-point skips (Zoph & Le 2017)
+- nasnet:     NASNet cells of B blocks (Zoph et al. 2018); nasnet_net builds them
+- pnas:       PNAS cells and their progressive expansion (Liu et al. 2018)
 """

@@ -1,1 +1,8 @@
-"""Discrete search strategies: each proposes architectures and learns from their scores."""
+"""Discrete search strategies. Each proposes architectures and learns from their scores through
+one interface: ask() -> architecture, tell(architecture, score), best() -> (architecture, score);
+`random_search.run(strategy, evaluate, budget)` drives any of them.
+
+- random_search: uniform sampling (the baseline every method must beat)
+- controller, reinforce: the NAS-RL / NASNet controller RNN trained with REINFORCE
+- nao: Neural Architecture Optimization (encoder, predictor, decoder, gradient ascent)
+"""
