@@ -29,8 +29,9 @@ Strings are parsed with plain string operations, never eval().
 from __future__ import annotations
 
 import difflib
-import numbers
 from dataclasses import dataclass
+
+from .utils import is_int
 
 
 class GenotypeError(ValueError):
@@ -41,11 +42,6 @@ DARTS_PRIMITIVES = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect",
                     "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 
 _FORMAT = "a cell string is groups joined by '+', each group '|op~src|op~src|'"
-
-
-def _is_int(x) -> bool:
-    """True for Python and NumPy integers, False for bools, floats and strings."""
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 @dataclass(frozen=True)
@@ -70,16 +66,16 @@ class Cell:
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
-        if not _is_int(self.n_inputs) or self.n_inputs < 1:
+        if not is_int(self.n_inputs) or self.n_inputs < 1:
             raise GenotypeError(f"n_inputs must be an integer >= 1, got {self.n_inputs!r}")
         set_("n_inputs", int(self.n_inputs))
         if isinstance(self.primitives, str):
             raise GenotypeError("primitives must be a sequence of op names, not one string")
         set_("primitives", tuple(self.primitives))
         k = self.edges_per_node
-        if not (k is None or k == "all" or (_is_int(k) and k >= 1)):
+        if not (k is None or k == "all" or (is_int(k) and k >= 1)):
             raise GenotypeError(f"edges_per_node must be an int >= 1, 'all' or None, got {k!r}")
-        if _is_int(k):
+        if is_int(k):
             set_("edges_per_node", int(k))
         if isinstance(self.nodes, (str, bytes)):
             raise GenotypeError("nodes must be a sequence of nodes; for a string use Cell.from_string")
@@ -124,7 +120,7 @@ class Cell:
             raise GenotypeError(f"{where}: unknown op {op!r}.{hint} "
                                 f"Known ops: {', '.join(self.primitives)}")
         n = self.n_inputs + i
-        if not _is_int(src) or src < 0:
+        if not is_int(src) or src < 0:
             raise GenotypeError(f"{where}: dangling input {src!r} is not a node. Sources are "
                                 f"integers: 0..{self.n_inputs - 1} are the cell inputs, "
                                 f"{self.n_inputs}.. the intermediate nodes")
@@ -144,7 +140,7 @@ class Cell:
         if not concat:
             raise GenotypeError("concat is empty: the cell output needs at least one node")
         for c in concat:
-            if not _is_int(c) or not 0 <= c <= last:
+            if not is_int(c) or not 0 <= c <= last:
                 raise GenotypeError(f"concat: dangling output {c!r} is not a node "
                                     f"(this cell's nodes are 0..{last})")
         if len(set(concat)) != len(concat):
@@ -198,7 +194,7 @@ class Cell:
         nodes, start, i = [], 0, 0
         while start < len(pairs):
             size = n_inputs + i if edges_per_node == "all" else edges_per_node
-            if not _is_int(size) or size < 1:
+            if not is_int(size) or size < 1:
                 raise GenotypeError(f"edges_per_node must be an int >= 1 or 'all', got {edges_per_node!r}")
             if start + size > len(pairs):
                 raise GenotypeError(f"wrong number of edges: {len(pairs)} pairs do not split into "

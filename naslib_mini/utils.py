@@ -1,6 +1,7 @@
 """Small shared helpers: device choice and seeding. Nothing here runs at import time."""
 from __future__ import annotations
 
+import numbers
 import os
 import random
 
@@ -38,3 +39,8 @@ def atomic_save(obj, path: str | os.PathLike) -> None:
 def count_params(net: torch.nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+def is_int(x) -> bool:
+    """True for Python and NumPy integers, False for bools, floats and strings."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)

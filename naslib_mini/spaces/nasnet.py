@@ -40,7 +40,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from ..genotypes import Cell, Genotype, GenotypeError, _is_int
+from ..genotypes import Cell, Genotype, GenotypeError
+from ..utils import is_int
 
 NASNET_OPS = ("skip_connect", "conv_1x3_3x1", "conv_1x7_7x1", "dil_conv_3x3", "avg_pool_3x3",
               "max_pool_3x3", "max_pool_5x5", "max_pool_7x7", "conv_1x1", "conv_3x3",
@@ -76,7 +77,7 @@ class Block:
     def __post_init__(self):
         for name in ("in1", "in2"):
             v = getattr(self, name)
-            if not _is_int(v) or v < 0:
+            if not is_int(v) or v < 0:
                 raise NasnetError(f"{name}={v!r} is out of range: inputs are hidden-state "
                                   f"numbers >= 0 ({_STATES})")
             object.__setattr__(self, name, int(v))
@@ -126,7 +127,7 @@ class NasnetCell:
             if isinstance(c, (str, bytes)) or not hasattr(c, "__iter__") or not tuple(c):
                 raise NasnetError(f"concat must be a non-empty sequence of state numbers, got {c!r}")
             c = tuple(c)
-            bad = [s for s in c if not _is_int(s) or not 0 <= s <= len(blocks) + 1]
+            bad = [s for s in c if not is_int(s) or not 0 <= s <= len(blocks) + 1]
             if bad or len(set(c)) != len(c):
                 raise NasnetError(f"concat {list(c)}: states must be distinct numbers in "
                                   f"0..{len(blocks) + 1} ({_STATES})")
@@ -257,7 +258,7 @@ class NasnetGenotype:
 # ---------------------------------------------------------------------- counting, sampling
 def _check_counts(B, n_ops, n_combiners):
     for name, v in (("B", B), ("n_ops", n_ops), ("n_combiners", n_combiners)):
-        if not _is_int(v) or v < 1:
+        if not is_int(v) or v < 1:
             raise NasnetError(f"{name} must be an integer >= 1, got {v!r}")
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from ..genotypes import _is_int
+from ..utils import is_int
 from .nasnet import Block, NasnetCell, NasnetError
 
 PNAS_OPS = ("sep_conv_3x3", "sep_conv_5x5", "sep_conv_7x7", "conv_1x7_7x1", "skip_connect",
@@ -45,7 +45,7 @@ B_MAX = 5  # the paper's B: cells grow to 5 blocks; the default token vocabulary
 
 def _check(**kw):
     for name, v in kw.items():
-        if not _is_int(v) or v < 1:
+        if not is_int(v) or v < 1:
             raise NasnetError(f"{name} must be an integer >= 1, got {v!r}")
 
 

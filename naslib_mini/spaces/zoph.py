@@ -21,13 +21,14 @@ The controller emits one token per decision, per layer in this order (see `decis
 from __future__ import annotations
 
 import itertools
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..utils import is_int
 
 HEIGHTS: tuple[int, ...] = (1, 3, 5, 7)
 WIDTHS: tuple[int, ...] = (1, 3, 5, 7)
@@ -82,10 +83,6 @@ class Arch:
         return self.layers[i]
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
 def validate(arch: Arch) -> None:
     """Raise ZophError unless every option is allowed and every layer i reads distinct
     earlier layers 0 <= j < i, listed in increasing order."""
@@ -97,12 +94,12 @@ def validate(arch: Arch) -> None:
         for name, allowed in (("height", HEIGHTS), ("width", WIDTHS), ("filters", FILTERS),
                               ("stride", STRIDES if arch.strides else (1,))):
             value = getattr(layer, name)
-            if not _is_int(value) or value not in allowed:
+            if not is_int(value) or value not in allowed:
                 extra = (" (this space has strides=False, so every stride is 1; build the "
                          "Arch with strides=True)" if name == "stride" and value in STRIDES else "")
                 raise ZophError(f"layer {i}: {name} {value!r} is not one of {allowed}{extra}")
         for j in layer.inputs:
-            if not _is_int(j):
+            if not is_int(j):
                 raise ZophError(f"layer {i}: input {j!r} is not a layer index")
             if not 0 <= j < i:
                 raise ZophError(f"layer {i}: input {j} is out of range; layer {i} may read only "
@@ -193,7 +190,7 @@ def tokens_to_arch(tokens, n_layers: int, strides: bool = False) -> Arch:
         chunk = tokens[per * i: per * (i + 1)]
         opts = (HEIGHTS, WIDTHS, FILTERS, STRIDES)[:per - 1]
         for name, k, opt in zip(("height", "width", "filters", "stride"), chunk, opts):
-            if not _is_int(k) or not 0 <= k < len(opt):
+            if not is_int(k) or not 0 <= k < len(opt):
                 raise ZophError(f"layer {i}: {name} token {k!r} is not in 0..{len(opt) - 1}")
         mask = tuple(chunk[-1]) if isinstance(chunk[-1], (tuple, list, np.ndarray)) else None
         if mask is None or len(mask) != i or any(b not in (0, 1) for b in mask):
