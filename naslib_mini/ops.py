@@ -9,6 +9,8 @@ DARTS code (quark0/darts, cnn/operations.py) and NAS-Bench-201 (D-X-Y/AutoDL-Pro
 - NASNet (1707.07012) and PNAS (1712.00559) add: sep_conv_7x7, conv_1x7_7x1,
   conv_1x3_3x1, conv_1x1, conv_3x3, max_pool_5x5, max_pool_7x7.
 - NAS-Bench-201 (2001.00326): none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3.
+- MobileNetV2's inverted residual (Sandler et al. 2018, arXiv 1801.04381), the choice blocks of
+  FairNAS (1907.01845), SPOS-style supernets and DenseNAS (1906.09607): mbconv_k{3,5,7}_e{3,6}.
 """
 from __future__ import annotations
 
@@ -112,6 +114,35 @@ class Pool(nn.Module):
         return self.pool(x if self.pre is None else self.pre(x))
 
 
+class MBConv(nn.Module):
+    """Inverted residual: 1x1 expand to e*C_in -> BN -> ReLU6 -> k x k depthwise (stride)
+    -> BN -> ReLU6 -> 1x1 project to C_out -> BN, plus x when stride 1 and C_in == C_out.
+    (B, C_in, H, W) -> (B, C_out, H/stride, W/stride)."""
+
+    def __init__(self, C_in, C_out, kernel_size, expansion, stride, affine=True):
+        super().__init__()
+        C_mid = C_in * expansion
+        self.residual = stride == 1 and C_in == C_out
+        self.body = nn.Sequential(
+            nn.Conv2d(C_in, C_mid, 1, bias=False), nn.BatchNorm2d(C_mid, affine=affine),
+            nn.ReLU6(inplace=False),
+            nn.Conv2d(C_mid, C_mid, kernel_size, stride, kernel_size // 2, groups=C_mid, bias=False),
+            nn.BatchNorm2d(C_mid, affine=affine), nn.ReLU6(inplace=False),
+            nn.Conv2d(C_mid, C_out, 1, bias=False), nn.BatchNorm2d(C_out, affine=affine),
+        )
+
+    def forward(self, x):
+        y = self.body(x)  # (B, C_out, H/stride, W/stride)
+        return x + y if self.residual else y
+
+
+def _mbconv(k, e):
+    return lambda C_in, C_out, stride, affine=True: MBConv(C_in, C_out, k, e, stride, affine)
+
+
+MBCONV_OPS = tuple(f"mbconv_k{k}_e{e}" for k in (3, 5, 7) for e in (3, 6))
+
+
 def _skip(C_in, C_out, stride, affine):
     if stride == 1 and C_in == C_out:
         return nn.Identity()
@@ -138,6 +169,7 @@ OPS = {
     "conv_3x3": lambda C_in, C_out, stride, affine=True: ReLUConvBN(C_in, C_out, 3, stride, 1, affine),
     "nor_conv_1x1": lambda C_in, C_out, stride, affine=True: ReLUConvBN(C_in, C_out, 1, stride, 0, affine),
     "nor_conv_3x3": lambda C_in, C_out, stride, affine=True: ReLUConvBN(C_in, C_out, 3, stride, 1, affine),
+    **{f"mbconv_k{k}_e{e}": _mbconv(k, e) for k in (3, 5, 7) for e in (3, 6)},
 }
 
 

@@ -40,6 +40,12 @@ class Callback:
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: ...
 
+    # A callback may also define `train_step(self, t, X, y, loss_fn) -> (loss, logits)`: it then
+    # replaces the plain forward/backward of every batch (the loop still zeroes the gradients
+    # before it and takes the optimizer step after it). One-shot methods use it: the DARTS
+    # architect step before the weight step, FairNAS's m paths accumulated into one update.
+    # At most one callback of a fit may define it. Run the forward under `t.autocast()`.
+
 
 def _autocast(device):
     if device.type == "cuda":
@@ -82,6 +88,15 @@ class Trainer:
         self.device, self.gen, self.callbacks = device, gen, list(callbacks)
         self.epoch, self.step, self.stop = 0, 0, False
         self.history: dict[str, list] = {}
+        steppers = [cb for cb in self.callbacks if callable(getattr(cb, "train_step", None))]
+        if len(steppers) > 1:
+            raise ValueError("at most one callback may define train_step, got "
+                             + ", ".join(type(cb).__name__ for cb in steppers))
+        self.stepper = steppers[0] if steppers else None
+
+    def autocast(self):
+        """The mixed-precision context of this run (bf16 on CUDA, nothing on the CPU)."""
+        return _autocast(self.device)
 
     def call(self, hook, *args):
         for cb in self.callbacks:
@@ -205,10 +220,13 @@ def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
             Xb = augment(Xb, t.gen)
         t.call("on_batch_start", Xb, yb)
         opt.zero_grad(set_to_none=True)
-        with _autocast(device):
-            logits = net(Xb)                          # (B, num_classes)
-            loss = loss_fn(logits.float(), yb)
-        loss.backward()
+        if t.stepper is not None:
+            loss, logits = t.stepper.train_step(t, Xb, yb, loss_fn)
+        else:
+            with _autocast(device):
+                logits = net(Xb)                      # (B, num_classes)
+                loss = loss_fn(logits.float(), yb)
+            loss.backward()
         if grad_clip:
             torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
         opt.step()

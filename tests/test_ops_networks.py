@@ -23,6 +23,21 @@ def test_ops_change_channels(name):
     assert make_op(name, 4, 8, 1)(torch.randn(1, 4, 6, 6)).shape == (1, 8, 6, 6)
 
 
+def test_mbconv_parameters_and_residual():
+    from naslib_mini.ops import MBCONV_OPS, MBConv
+    assert MBCONV_OPS == ("mbconv_k3_e3", "mbconv_k3_e6", "mbconv_k5_e3", "mbconv_k5_e6",
+                          "mbconv_k7_e3", "mbconv_k7_e6")
+    op = make_op("mbconv_k5_e6", 4, 4, 1)
+    # expand 4*24, depthwise 24*25, project 24*4, three BNs of 24, 24, 4 channels (2 each)
+    assert count_params(op) == 96 + 600 + 96 + 2 * (24 + 24 + 4)
+    assert op.residual and not MBConv(4, 8, 3, 3, 1).residual and not MBConv(4, 4, 3, 3, 2).residual
+    with torch.no_grad():  # zero the last BN: a residual block is then the identity
+        op.body[-1].weight.zero_()
+        op.eval()
+        x = torch.randn(1, 4, 5, 5)
+        assert torch.equal(op(x), x)
+
+
 def test_unknown_op_is_named():
     with pytest.raises(ValueError, match="sep_conv_3x3"):
         make_op("sep_conv_3x4", 8, 8)

@@ -124,3 +124,32 @@ def test_evaluate_accepts_pairs(digits):
 def test_unknown_optimizer(digits):
     with pytest.raises(ValueError, match="unknown optimizer"):
         fit(_net(), digits, num_epochs=1, optimizer="lion", progress=False)
+
+
+class PlainStep(Callback):
+    """The default forward/backward written as a train_step: must give the identical run."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def train_step(self, t, X, y, loss_fn):
+        self.calls += 1
+        with t.autocast():
+            logits = t.net(X)
+            loss = loss_fn(logits.float(), y)
+        loss.backward()
+        return loss, logits
+
+
+def test_train_step_hook_replaces_the_batch_step(digits):
+    a, b = _net(), _net()
+    ha = fit(a, digits, num_epochs=1, progress=False)
+    step = PlainStep()
+    hb = fit(b, digits, num_epochs=1, progress=False, callbacks=[step])
+    assert step.calls == -(-len(digits.train.y) // 64)
+    assert ha["val_loss"] == hb["val_loss"] and _same(a, b)
+
+
+def test_two_train_steps_are_refused(digits):
+    with pytest.raises(ValueError, match="at most one callback"):
+        fit(_net(), digits, num_epochs=1, progress=False, callbacks=[PlainStep(), PlainStep()])
