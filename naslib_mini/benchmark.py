@@ -95,6 +95,13 @@ class Benchmark:
         return int(rng.integers(nb201.NUM_CELLS)) if n is None else rng.integers(nb201.NUM_CELLS, size=n)
 
     # ------------------------------------------------------------ whole-table views
+    def per_class(self, metric: str = "val_acc") -> np.ndarray:
+        """The stored array of one metric, one row per equivalence class (each trained
+        function once): curves (K, seeds, epochs), finals (K, seeds), costs (K,). A copy."""
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; choose from {METRICS}")
+        return self._a[metric].copy()
+
     def table(self, metric: str = "val_acc", seed: int | None = None) -> np.ndarray:
         """The final value of `metric` for all 15,625 cells, in index order."""
         v = self._a[metric]
@@ -112,8 +119,8 @@ class Benchmark:
 
     def summary(self) -> dict:
         """Sizes, accuracy ranges and how well the ranking stands out from seed noise."""
-        acc = self._a["val_acc"][:, :, -1]  # (K, S)
-        test = self._a["test_acc"]
+        acc = self.per_class("val_acc")[:, :, -1]  # (K, S)
+        test = self.per_class("test_acc")
         _, best_val = self.best("val_acc")
         return {
             "cells": nb201.NUM_CELLS, "unique": int(len(acc)), "seeds": len(self.seeds),

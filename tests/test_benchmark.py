@@ -62,6 +62,17 @@ def test_disconnected_cells_are_at_chance_and_best_is_good(bench):
     assert acc == max(bench.table("val_acc")) and acc > 0.8
 
 
+def test_per_class_arrays(bench):
+    K, S, E = nb201.num_unique(), len(bench.seeds), bench.num_epochs
+    assert bench.per_class("val_acc").shape == (K, S, E)
+    assert bench.per_class("test_acc").shape == (K, S)
+    assert bench.per_class("params").shape == (K,)
+    bench.per_class("val_acc")[:] = 0  # a copy: the table is untouched
+    assert bench.table("val_acc").max() > 0
+    with pytest.raises(ValueError, match="metric"):
+        bench.per_class("accuracy")
+
+
 def test_sampling_and_iteration(bench):
     a = bench.sample(np.random.default_rng(3), 5)
     b = bench.sample(np.random.default_rng(3), 5)

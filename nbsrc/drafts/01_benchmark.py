@@ -202,7 +202,7 @@ draw_cell(nb201.to_cell(top[0]), title=f"the best cell: validation accuracy {val
 # Both are reported over all cells and over the top half, where a search spends its time.
 
 # %%
-acc = bench._a["val_acc"][:, :, -1]  # (classes, seeds)
+acc = bench.per_class("val_acc")[:, :, -1]  # (classes, seeds)
 top = top_half(acc)
 print(f"signal-to-noise, all cells  : {signal_to_noise(acc):.2f}")
 print(f"signal-to-noise, top half   : {signal_to_noise(top):.2f}")
@@ -221,8 +221,11 @@ plt.show()
 # epoch. Early on, cells are spread widely; the ranking sharpens as they converge.
 
 # %%
+curves = bench.per_class("val_acc")  # (classes, seeds, epochs)
+
+
 def show_epoch(epoch=1):
-    v = bench._a["val_acc"][:, :, epoch - 1].mean(1)
+    v = curves[:, :, epoch - 1].mean(1)
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.hist(v, bins=50, range=(0, 1))
     ax.set(xlabel="validation accuracy", ylabel="distinct cells",
