@@ -97,3 +97,28 @@ def test_search_never_proposes_invalid_or_duplicate(bad_first):
 def test_search_best_before_tell():
     with pytest.raises(ValueError):
         NAOSearch(nb201_sample, vocab=5, seq_len=6).best()
+
+
+def test_ascent_path_ends_where_ascend_decodes(model, data):
+    X = data[0][:16]
+    path = model.ascent_path(X, eta=5.0, steps=3)
+    assert path.shape == (4, 16, 64)
+    e0, _ = model.encode(X)
+    assert torch.allclose(path[0], e0.detach(), atol=1e-6)
+    new, f_before, f_after = model.ascend(X, eta=5.0, steps=3)
+    with torch.no_grad():
+        assert torch.allclose(model.predict(path[-1]), f_after, atol=1e-6)
+        assert torch.allclose(model.predict(path[0]), f_before, atol=1e-6)
+
+
+def test_a_validator_that_raises_counts_as_invalid():
+    def valid(t):  # chokes on every sequence that starts with a 3
+        if t[0] == 3:
+            raise ValueError("not a cell")
+        return True
+    s = NAOSearch(nb201_sample, vocab=5, seq_len=6, valid=valid, n_init=20, top_k=10,
+                  epochs=20, lr=1e-2, seed=0)
+    scores = run(s, lambda a: float(frac3(a)), budget=50)
+    assert len(scores) == 50 and all(a[0] != 3 for a, _ in s.history)
+    assert s.proposed == s.invalid + s.duplicates + s.accepted
+    assert s.invalid > 0  # ascent towards "more 3s" decodes such sequences: counted, not raised

@@ -129,21 +129,35 @@ class NAO(nn.Module):
         e, states = self.encode(torch.as_tensor(tokens, dtype=torch.long))
         return self.decode(e, states, tokens.shape[1])
 
-    def ascend(self, tokens, eta: float, steps: int = 1):
-        """h'_t = normalise(h_t + eta * df/dh_t), `steps` times; e' = embed(h'); x' = decode.
-        tokens (B, T) -> (new_tokens (B, T), f(e) (B,), f(e') (B,))."""
-        tokens = torch.as_tensor(tokens, dtype=torch.long)
+    def _ascent(self, tokens, eta: float, steps: int) -> list[torch.Tensor]:
+        """The encoder states before and after each step: steps + 1 tensors (B, T, H)."""
         with torch.no_grad():
             _, states = self.encode(tokens)  # (B, T, H)
-            f_before = self.predict(self.embed(states))
+        path = [states]
         for _ in range(steps):
             s = states.detach().requires_grad_(True)
             with torch.enable_grad():
                 (grad,) = torch.autograd.grad(self.predict(self.embed(s)).sum(), s)
             states = F.normalize(s.detach() + eta * grad, dim=-1)
+            path.append(states)
+        return path
+
+    def ascend(self, tokens, eta: float, steps: int = 1):
+        """h'_t = normalise(h_t + eta * df/dh_t), `steps` times; e' = embed(h'); x' = decode.
+        tokens (B, T) -> (new_tokens (B, T), f(e) (B,), f(e') (B,))."""
+        tokens = torch.as_tensor(tokens, dtype=torch.long)
+        path = self._ascent(tokens, eta, steps)
         with torch.no_grad():
-            e = self.embed(states)
-            return self.decode(e, states, tokens.shape[1]), f_before, self.predict(e)
+            f_before = self.predict(self.embed(path[0]))
+            e = self.embed(path[-1])
+            return self.decode(e, path[-1], tokens.shape[1]), f_before, self.predict(e)
+
+    @torch.no_grad()
+    def ascent_path(self, tokens, eta: float, steps: int) -> torch.Tensor:
+        """The embeddings e, e', e'', ... visited by `ascend(tokens, eta, steps)`:
+        tokens (B, T) -> (steps + 1, B, H); the last one is what `ascend` decodes."""
+        path = self._ascent(torch.as_tensor(tokens, dtype=torch.long), eta, steps)
+        return torch.stack([self.embed(s) for s in path])
 
 
 # ------------------------------------------------------------------ NAS-Bench-201 sequences
