@@ -1,6 +1,6 @@
 """The mixed op: one edge of a supernet holding every candidate op.
 
-DARTS (Liu et al. 2019, arXiv 1806.09055, eq. 1) relaxes the choice of one op o in O on an
+DARTS (Liu et al. 2019, arXiv 1806.09055, eq. 2) relaxes the choice of one op o in O on an
 edge (i, j) into a weighted sum,
 
     o_bar(x) = sum_{o in O} w_o * o(x),        w = softmax(alpha_(i,j))     w: (|O|,)

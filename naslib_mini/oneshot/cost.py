@@ -1,0 +1,78 @@
+"""What one search step costs: wall time, and memory measured two ways.
+
+- saved_bytes: the bytes of the tensors autograd keeps for the backward pass during one
+  forward of the weight step (every op's inputs it needs to differentiate). That is the
+  memory a supernet spends per batch, and it is the same on any device: DARTS keeps the
+  activations of every op on every edge, GDAS only those of the sampled op.
+- cuda_peak_bytes: torch.cuda.max_memory_allocated over whole steps, on a GPU only.
+
+A step runs exactly as in train.fit's loop: zero the gradients, the method's train_step,
+the optimizer's step, then on_batch_end.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..train import Trainer
+from .architect import SearchModel
+
+
+def saved_tensor_bytes(fn):
+    """Run fn() and count the bytes autograd saves for backward (each storage once).
+    Returns (fn's result, bytes)."""
+    seen, total = set(), [0]
+
+    def pack(t):
+        key = (t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
+        if key not in seen:
+            seen.add(key)
+            total[0] += key[1]
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = fn()
+    return out, total[0]
+
+
+def step_cost(method, X, y, *, lr: float = 0.025, momentum: float = 0.9,
+              weight_decay: float = 3e-4, repeats: int = 3, warmup: int = 1,
+              loss_fn=F.cross_entropy) -> dict:
+    """Median wall time of one search step of `method` (an Architect or GDAS) on the batch
+    (X, y), the bytes saved for backward by one forward of its weight step, and the CUDA
+    peak when on a GPU. The supernet's weights change: measure on a throwaway network."""
+    model = SearchModel(method)
+    device = X.device
+    model.to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    t = Trainer(model, opt, None, device, torch.Generator().manual_seed(0), [method])
+    model.train()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss, _ = method.train_step(t, X, y, loss_fn)
+        opt.step()
+        t.step += 1
+        method.on_batch_end(t, loss)
+
+    cuda = device.type == "cuda"
+    for _ in range(warmup):
+        step()
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        if cuda:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    peak = torch.cuda.max_memory_allocated() if cuda else None
+    _, saved = saved_tensor_bytes(lambda: method.logits(X))
+    opt.zero_grad(set_to_none=True)
+    return {"time_s": float(np.median(times)), "saved_bytes": int(saved), "cuda_peak_bytes": peak,
+            "device": device.type}

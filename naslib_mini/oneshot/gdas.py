@@ -1,0 +1,116 @@
+"""GDAS: Gradient-based search using Differentiable Architecture Sampler (Dong & Yang, CVPR
+2019, arXiv 1910.04465, section 3; official code D-X-Y/AutoDL-Projects, GDAS.py and the
+search models' `get_gumbel_prob`).
+
+Instead of mixing every op on an edge (DARTS), GDAS samples one op per edge from
+softmax(alpha) with the Gumbel-max trick and runs only that op:
+
+    g_o = -log(-log u_o),  u_o ~ U(0, 1)                 (Gumbel noise; -log E, E ~ Exp(1))
+    h   = one_hot(argmax_o (log softmax(alpha)_o + g_o))  a sample of softmax(alpha)
+    p   = softmax((log softmax(alpha) + g) / tau)         its Gumbel-softmax relaxation
+    w   = h - stopgrad(p) + p                            straight-through: h forward, grad of p backward
+
+Only the sampled op runs (MixedOp with weights and index), so a step costs about one op per
+edge instead of all of them. tau falls linearly from 10 to 0.1 over the search (official
+code: tau = tau_max - (tau_max - tau_min) * epoch / (epochs - 1)). Each batch the weights
+take their step first, then alpha one step on a validation batch (first order), both on a
+fresh sample; every cell of a type shares one sample per forward.
+"""
+from __future__ import annotations
+
+import torch
+
+from .architect import Architect
+
+
+def gumbel_softmax_sample(alpha: torch.Tensor, tau: float, generator: torch.Generator | None = None):
+    """One GDAS sample per row of alpha (E, n).
+
+    Returns (hard, index, probs): hard (E, n) one-hot in value with the gradient of probs
+    (straight-through), index (E,) the sampled ops, probs (E, n) the Gumbel-softmax at tau.
+    Noise comes from `generator` (a CPU generator; None = torch's global one).
+    """
+    if tau <= 0:
+        raise ValueError(f"tau must be > 0, got {tau}")
+    while True:  # as the official code: redraw on the (rare) infinite noise
+        exp = torch.empty(alpha.shape, dtype=alpha.dtype).exponential_(generator=generator)
+        gumbels = -exp.log().to(alpha.device)                     # (E, n)
+        probs = ((alpha.log_softmax(-1) + gumbels) / tau).softmax(-1)
+        if torch.isfinite(gumbels).all() and torch.isfinite(probs).all():
+            break
+    index = probs.argmax(-1)                                       # (E,)
+    one_hot = torch.zeros_like(probs).scatter_(-1, index[:, None], 1.0)
+    return one_hot - probs.detach() + probs, index, probs
+
+
+def tau_schedule(epoch: int, num_epochs: int, tau_max: float = 10.0, tau_min: float = 0.1) -> float:
+    """Linear from tau_max at epoch 0 to tau_min at the last epoch (num_epochs - 1)."""
+    if num_epochs <= 1:
+        return tau_max
+    return tau_max - (tau_max - tau_min) * epoch / (num_epochs - 1)
+
+
+class GDAS(Architect):
+    """GDAS as a train.Callback, on any supernet Architect accepts (DARTS space or
+    NAS-Bench-201). Same alphas and Adam as DARTS (official settings), first order only.
+
+    num_epochs: the search length (sets the tau schedule); tau_max, tau_min: its ends.
+    In evaluation (fit's validation pass) the supernet runs each edge's argmax op.
+    The derived architecture uses the DARTS rule on softmax(alpha), like DARTS.
+    """
+
+    def __init__(self, supernet, val, *, num_epochs: int, tau_max: float = 10.0,
+                 tau_min: float = 0.1, seed: int = 0, **kwargs):
+        if kwargs.pop("order", 1) != 1:
+            raise ValueError("GDAS updates alpha with the first-order gradient only")
+        super().__init__(supernet, val, order=1, num_epochs=num_epochs, seed=seed, **kwargs)
+        if any(isinstance(a, list) for a in self.alphas.values()):
+            raise ValueError("GDAS needs the same number of ops on every edge of a cell type")
+        self.tau_max, self.tau_min = tau_max, tau_min
+        self.tau = tau_max
+        self._gumbel_gen = torch.Generator().manual_seed(seed + 2)
+        self._loss_fn = None
+
+    def mixing(self, detach: bool = True, training: bool = True) -> dict:
+        if not training:  # the current discrete path: argmax, one-hot
+            index = {k: a.argmax(-1) for k, a in self.alphas.items()}
+            weights = {k: torch.zeros_like(a).scatter_(-1, i[:, None], 1.0) for (k, a), i
+                       in zip(self.alphas.items(), index.values())}
+        else:
+            weights, index = {}, {}
+            for k, a in self.alphas.items():
+                weights[k], index[k], _ = gumbel_softmax_sample(a.detach() if detach else a,
+                                                                self.tau, self._gumbel_gen)
+        return {"weights": weights, "index": {k: i.tolist() for k, i in index.items()}}
+
+    # ------------------------------------------------------------------ the search step
+    def on_epoch_start(self, t):
+        super().on_epoch_start(t)
+        self.tau = tau_schedule(t.epoch, self.num_epochs, self.tau_max, self.tau_min)
+
+    def train_step(self, t, X, y, loss_fn):
+        """The weights' forward/backward on a fresh sample (fit then takes the SGD step)."""
+        self._loss_fn = loss_fn
+        with t.autocast():
+            logits = self.logits(X)  # (B, num_classes): only the sampled ops ran
+            loss = loss_fn(logits.float(), y)
+        loss.backward()
+        return loss, logits
+
+    def on_batch_end(self, t, loss):
+        """After the weight step: alpha's step on a validation batch and a fresh sample."""
+        if t.epoch >= self.warmup_epochs:
+            Xv, yv = self.next_val_batch(t.device)
+            self.arch_step(None, None, Xv, yv, self._loss_fn, t.optimizer, t.autocast)
+
+    def on_epoch_end(self, t, logs):
+        super().on_epoch_end(t, logs)
+        logs["tau"] = self.tau
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "tau": self.tau, "gumbel_gen": self._gumbel_gen.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.tau = state["tau"]
+        self._gumbel_gen.set_state(state["gumbel_gen"])
