@@ -29,6 +29,11 @@ def count(n_nodes: int = 4, n_ops: int = 7, n_inputs: int = 2, k: int = 2) -> in
     return total
 
 
+def size(n_nodes: int = 4, ops=DARTS_OPS, n_inputs: int = 2, k: int = 2) -> int:
+    """`count` for the interface every space shares (`spaces.get`)."""
+    return count(n_nodes, len(ops), n_inputs, k)
+
+
 def sample(rng: np.random.Generator, n_nodes: int = 4, ops=DARTS_OPS, n_inputs: int = 2,
            k: int = 2) -> Cell:
     """A uniformly random cell of the space."""
@@ -70,3 +75,34 @@ def mutate(cell: Cell, rng: np.random.Generator) -> Cell:
     nodes[i].sort(key=lambda e: e[1])
     return Cell(tuple(tuple(n) for n in nodes), n_inputs=cell.n_inputs,
                 primitives=cell.primitives, edges_per_node=cell.edges_per_node)
+
+
+def neighbours(cell: Cell) -> list[Cell]:
+    """Every cell one change away: one edge gets another op, or another source not yet read
+    by its node (the same two kinds of change as `mutate`)."""
+    ops = [o for o in cell.primitives if o != "none"]
+    out = []
+    for i, node in enumerate(cell.nodes):
+        taken = {s for _, s in node}
+        for j, (op, src) in enumerate(node):
+            changes = [(o, src) for o in ops if o != op]
+            changes += [(op, s) for s in range(cell.n_inputs + i) if s not in taken]
+            for edge in changes:
+                new = sorted(node[:j] + (edge,) + node[j + 1:], key=lambda e: e[1])
+                nodes = cell.nodes[:i] + (tuple(new),) + cell.nodes[i + 1:]
+                out.append(Cell(nodes, n_inputs=cell.n_inputs, primitives=cell.primitives,
+                                edges_per_node=cell.edges_per_node))
+    return out
+
+
+def encode(cell: Cell) -> np.ndarray:
+    """One-hot op per possible edge (node i, source s), zeros where the edge is absent:
+    sum_i (n_inputs + i) * n_ops float32s (4 nodes, 7 ops: 98)."""
+    ops = [o for o in cell.primitives if o != "none"]
+    rows = []
+    for i, node in enumerate(cell.nodes):
+        x = np.zeros((cell.n_inputs + i, len(ops)), np.float32)  # (sources, ops)
+        for op, src in node:
+            x[src, ops.index(op)] = 1.0
+        rows.append(x.ravel())
+    return np.concatenate(rows)

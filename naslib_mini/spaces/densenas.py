@@ -39,6 +39,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..ops import MBCONV_OPS
 from ..utils import is_int
 
@@ -265,3 +267,98 @@ DENSENAS_MBV2 = DenseSpace(
 DENSENAS_MBV2_CIFAR = DenseSpace(
     widths=DENSENAS_MBV2.widths, sizes=(32, 32, 16, 16, 16, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4, 4),
     layers=DENSENAS_MBV2.layers, M=4, last_C=1280, image_size=32, stages=DENSENAS_MBV2.stages)
+
+
+# ------------------------------------------------------------------ the interface of every space
+def size(space: DenseSpace) -> int:
+    """`count_archs` (skips counted as choices, so distinct encodings) for `spaces.get`."""
+    return count_archs(space)
+
+
+def _ops_for(rng, space: DenseSpace, j: int):
+    return (HEAD_OPS[int(rng.integers(len(HEAD_OPS)))],
+            tuple(STACK_OPS[int(rng.integers(len(STACK_OPS)))] for _ in range(space.layers[j])))
+
+
+def sample(rng, space: DenseSpace) -> DenseArch:
+    """A random architecture: a random walk from block 0 (each step uniform over the
+    outgoing edges, so not uniform over paths) and every op uniform."""
+    path = [0]
+    while path[-1] != space.last:
+        out = space.outgoing(path[-1])
+        path.append(out[int(rng.integers(len(out)))])
+    picked = [_ops_for(rng, space, j) for j in path[1:-1]]
+    return DenseArch(tuple(path), tuple(h for h, _ in picked), tuple(s for _, s in picked))
+
+
+def _rebuilt(arch: DenseArch, path, space: DenseSpace) -> DenseArch:
+    """`arch` on another path: blocks kept keep their ops; a new block takes the head op of
+    the block it replaces (or the first) and skip_connect on every stacked layer."""
+    old = dict(zip(arch.path[1:-1], zip(arch.head_ops, arch.stack_ops)))
+    heads, stacks = [], []
+    for b, j in enumerate(path[1:-1]):
+        if j in old:
+            h, s = old[j]
+        else:
+            h = arch.head_ops[min(b, len(arch.head_ops) - 1)] if arch.head_ops else HEAD_OPS[0]
+            s = ("skip_connect",) * space.layers[j]
+        heads.append(h)
+        stacks.append(s)
+    return DenseArch(tuple(path), tuple(heads), tuple(stacks))
+
+
+def neighbours(arch: DenseArch, space: DenseSpace) -> list[DenseArch]:
+    """Every architecture one change away: one op (a head layer or a stacked layer) set to
+    another candidate, or the path changed at one place: a block replaced, inserted or
+    removed (a block new to the path starts as its head op and skips, see `_rebuilt`).
+    Op changes are symmetric; path changes are not always: a block that leaves the path
+    takes its ops with it, so the move back gives the block fresh skips."""
+    arch.validate(space)
+    out = []
+    for b in range(len(arch.head_ops)):
+        for h in HEAD_OPS:
+            if h != arch.head_ops[b]:
+                out.append(DenseArch(arch.path, arch.head_ops[:b] + (h,) + arch.head_ops[b + 1:],
+                                     arch.stack_ops))
+        for k, op in enumerate(arch.stack_ops[b]):
+            for s in STACK_OPS:
+                if s != op:
+                    stack = arch.stack_ops[b][:k] + (s,) + arch.stack_ops[b][k + 1:]
+                    out.append(DenseArch(arch.path, arch.head_ops,
+                                         arch.stack_ops[:b] + (stack,) + arch.stack_ops[b + 1:]))
+    p = arch.path
+    paths = set()
+    for b in range(1, len(p) - 1):  # replace or remove p[b]
+        paths.update(p[:b] + (j,) + p[b + 1:] for j in range(p[b - 1] + 1, p[b + 1])
+                     if j != p[b] and space.allowed(p[b - 1], j) and space.allowed(j, p[b + 1]))
+        if space.allowed(p[b - 1], p[b + 1]):
+            paths.add(p[:b] + p[b + 1:])
+    for b in range(len(p) - 1):  # insert between p[b] and p[b + 1]
+        paths.update(p[:b + 1] + (j,) + p[b + 1:] for j in range(p[b] + 1, p[b + 1])
+                     if space.allowed(p[b], j) and space.allowed(j, p[b + 1]))
+    out += [_rebuilt(arch, q, space) for q in sorted(paths)]
+    return out
+
+
+def mutate(arch: DenseArch, rng, space: DenseSpace) -> DenseArch:
+    """One uniformly chosen neighbour."""
+    options = neighbours(arch, space)
+    return options[int(rng.integers(len(options)))]
+
+
+def encode(arch: DenseArch, space: DenseSpace):
+    """Per routing block 1..n_blocks-1: on the path (1 bit), one-hot head op, one-hot op per
+    stacked layer (zeros off the path); float32, fixed length for the space."""
+    arch.validate(space)
+    on = dict(zip(arch.path[1:-1], zip(arch.head_ops, arch.stack_ops)))
+    parts = []
+    for j in range(1, space.n_blocks):
+        x = np.zeros(1 + len(HEAD_OPS) + space.layers[j] * len(STACK_OPS), np.float32)
+        if j in on:
+            h, stack = on[j]
+            x[0] = 1.0
+            x[1 + HEAD_OPS.index(h)] = 1.0
+            for k, s in enumerate(stack):
+                x[1 + len(HEAD_OPS) + k * len(STACK_OPS) + STACK_OPS.index(s)] = 1.0
+        parts.append(x)
+    return np.concatenate(parts)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -62,6 +63,30 @@ def count_space(n_layers: int = len(LAYERS), n_choices: int = len(CHOICES)) -> i
     if n_layers < 0 or n_choices < 1:
         raise ValueError(f"need n_layers >= 0 and n_choices >= 1, got {n_layers}, {n_choices}")
     return n_choices ** n_layers
+
+
+def sample(rng, n_layers: int = len(LAYERS)) -> tuple[int, ...]:
+    """A uniformly random gene: one choice index per layer."""
+    return tuple(int(g) for g in rng.integers(len(CHOICES), size=n_layers))
+
+
+def neighbours(gene) -> list[tuple[int, ...]]:
+    """Every gene that differs in one layer's choice: n_layers x 5."""
+    gene = check_gene(gene, len(gene))
+    return [gene[:k] + (c,) + gene[k + 1:] for k in range(len(gene))
+            for c in range(len(CHOICES)) if c != gene[k]]
+
+
+def mutate(gene, rng) -> tuple[int, ...]:
+    """One layer's choice replaced by a different one, uniformly."""
+    options = neighbours(gene)
+    return options[int(rng.integers(len(options)))]
+
+
+def encode(gene) -> np.ndarray:
+    """One-hot choice per layer, (n_layers, 6) flattened to float32s."""
+    gene = check_gene(gene, len(gene))
+    return np.eye(len(CHOICES), dtype=np.float32)[list(gene)].ravel()
 
 
 def gene_to_string(gene) -> str:

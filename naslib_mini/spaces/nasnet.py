@@ -40,6 +40,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..genotypes import Cell, Genotype, GenotypeError
 from ..utils import is_int
 
@@ -294,6 +296,47 @@ def sample(rng, B: int = 5, ops=NASNET_OPS, combiners=("add",)) -> NasnetCell:
     pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
     return NasnetCell(tuple(Block(int(rng.integers(b + 2)), int(rng.integers(b + 2)),
                                   pick(ops), pick(ops), pick(combiners)) for b in range(B)))
+
+
+def _block_changes(blk: Block, b: int, ops, combiners) -> list[Block]:
+    """Every block that differs from `blk` in exactly one of its predictions."""
+    out = [Block(i, blk.in2, blk.op1, blk.op2, blk.combine) for i in range(b + 2) if i != blk.in1]
+    out += [Block(blk.in1, i, blk.op1, blk.op2, blk.combine) for i in range(b + 2) if i != blk.in2]
+    out += [Block(blk.in1, blk.in2, o, blk.op2, blk.combine) for o in ops if o != blk.op1]
+    out += [Block(blk.in1, blk.in2, blk.op1, o, blk.combine) for o in ops if o != blk.op2]
+    out += [Block(blk.in1, blk.in2, blk.op1, blk.op2, c) for c in combiners if c != blk.combine]
+    return out
+
+
+def neighbours(cell: NasnetCell, ops=NASNET_OPS, combiners=("add",)) -> list[NasnetCell]:
+    """Every cell one prediction away (one input, op or combiner of one block changed, within
+    `ops` and `combiners`); the cell keeps its explicit concat only if it had none."""
+    return [NasnetCell(cell.blocks[:b] + (new,) + cell.blocks[b + 1:])
+            for b, blk in enumerate(cell.blocks) for new in _block_changes(blk, b, ops, combiners)]
+
+
+def mutate(cell: NasnetCell, rng, ops=NASNET_OPS, combiners=("add",)) -> NasnetCell:
+    """One uniformly chosen neighbour: one of the cell's predictions set to another value."""
+    options = neighbours(cell, ops, combiners)
+    if not options:
+        raise NasnetError("nothing to mutate: every prediction has a single option")
+    return options[int(rng.integers(len(options)))]
+
+
+def encode(cell: NasnetCell, ops=NASNET_OPS, combiners=("add",)) -> np.ndarray:
+    """Per block b: one-hot in1 and in2 (b + 2 states each), op1 and op2 (len(ops) each), and
+    the combiner (len(combiners)); concatenated over blocks (float32, fixed length for B)."""
+    parts = []
+    for b, blk in enumerate(cell.blocks):
+        for value, options in ((blk.in1, range(b + 2)), (blk.in2, range(b + 2)), (blk.op1, ops),
+                               (blk.op2, ops), (blk.combine, combiners)):
+            if value not in options:
+                raise NasnetError(f"block {b}: {value!r} is not one of {tuple(options)}; "
+                                  "pass the ops and combiners the cell was built from")
+            x = np.zeros(len(options), np.float32)
+            x[list(options).index(value)] = 1.0
+            parts.append(x)
+    return np.concatenate(parts)
 
 
 # ---------------------------------------------------------------------- the published cells

@@ -230,6 +230,11 @@ def is_connected(cell) -> bool:
 
 
 # ------------------------------------------------------------------ search-space interface
+def size() -> int:
+    """5^6 = 15,625 cells (NUM_CELLS); `num_unique()` counts the distinct functions."""
+    return NUM_CELLS
+
+
 def sample(rng: np.random.Generator) -> tuple[str, ...]:
     """A uniformly random cell (each edge's op drawn independently)."""
     return tuple(OPS[k] for k in rng.integers(len(OPS), size=len(EDGES)))

@@ -35,6 +35,7 @@ import itertools
 import math
 
 from ..utils import is_int
+from . import nasnet
 from .nasnet import Block, NasnetCell, NasnetError
 
 PNAS_OPS = ("sep_conv_3x3", "sep_conv_5x5", "sep_conv_7x7", "conv_1x7_7x1", "skip_connect",
@@ -127,6 +128,27 @@ def sample(rng, B: int = 5, ops=PNAS_OPS) -> NasnetCell:
     pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
     return NasnetCell(tuple(Block(int(rng.integers(b + 1)), int(rng.integers(b + 1)),
                                   pick(ops), pick(ops), "add") for b in range(1, B + 1)))
+
+
+def size(B: int = 5, ops=PNAS_OPS) -> int:
+    """`space_size` for the interface every space shares (`spaces.get`)."""
+    return space_size(B, len(ops))
+
+
+def neighbours(cell: NasnetCell, ops=PNAS_OPS) -> list[NasnetCell]:
+    """Every cell one prediction away (an input or an op of one block; add stays)."""
+    return nasnet.neighbours(cell, ops, ("add",))
+
+
+def mutate(cell: NasnetCell, rng, ops=PNAS_OPS) -> NasnetCell:
+    """One uniformly chosen neighbour."""
+    return nasnet.mutate(cell, rng, ops, ("add",))
+
+
+def encode(cell: NasnetCell, ops=PNAS_OPS):
+    """A fixed-length one-hot vector for cells of one size (see nasnet.encode); the
+    surrogates read the variable-length `encode_tokens` instead."""
+    return nasnet.encode(cell, ops, ("add",))
 
 
 # ---------------------------------------------------------------------- encodings

@@ -142,6 +142,29 @@ def mutate(arch: Arch, rng: np.random.Generator) -> Arch:
     return tokens_to_arch(tokens, len(arch), arch.strides)
 
 
+def neighbours(arch: Arch) -> list[Arch]:
+    """Every architecture one decision away: one option of one layer set to another value,
+    or one skip connection (j feeds i) flipped. The changes `mutate` draws from."""
+    steps, tokens, out = decisions(len(arch), arch.strides), arch_to_tokens(arch), []
+    for t, (kind, k) in enumerate(steps):
+        if kind == "choice":
+            changed = [v for v in range(k) if v != tokens[t]]
+        else:  # anchor of layer k: flip each input bit
+            changed = [tuple(1 - b if j == m else b for m, b in enumerate(tokens[t])) for j in range(k)]
+        for v in changed:
+            out.append(tokens_to_arch(tokens[:t] + [v] + tokens[t + 1:], len(arch), arch.strides))
+    return out
+
+
+def encode(arch: Arch) -> np.ndarray:
+    """One-hot of every option plus the 0/1 skip bits, in `decisions` order (float32)."""
+    parts = []
+    for (kind, k), tok in zip(decisions(len(arch), arch.strides), arch_to_tokens(arch)):
+        parts.append(np.eye(k, dtype=np.float32)[tok] if kind == "choice"
+                     else np.asarray(tok, np.float32))
+    return np.concatenate(parts)
+
+
 def enumerate_archs(n_layers: int, strides: bool = False, heights=HEIGHTS, widths=WIDTHS,
                     filters=FILTERS, stride_options=STRIDES):
     """Every architecture with the given (sub)lists of options, for checking `size` by brute
