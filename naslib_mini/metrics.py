@@ -75,8 +75,11 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 
 def spearman(a, b) -> float:
-    """Spearman's rank correlation: Pearson correlation of the average ranks."""
+    """Spearman's rank correlation: Pearson correlation of the average ranks (NaN when either
+    side is constant, as in scipy: no ranking to compare)."""
     ra, rb = _ranks(np.asarray(a, float)), _ranks(np.asarray(b, float))
+    if len(ra) < 2 or ra.std() == 0 or rb.std() == 0:
+        return float("nan")
     return float(np.corrcoef(ra, rb)[0, 1])
 
 

@@ -28,3 +28,12 @@ def test_rank_correlation_edge_cases():
     inherited = np.array([0.12, 0.1, 0.11, 0.4, 0.8, 0.6])
     assert metrics.kendall_tau(accs, inherited) == pytest.approx(
         scipy.stats.kendalltau(accs, inherited).statistic)
+
+
+def test_spearman_of_a_constant_is_nan_without_warnings():
+    import warnings
+    x = np.arange(10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(metrics.spearman(x, np.ones(10)))
+        assert np.isnan(metrics.spearman([1.0], [2.0]))
