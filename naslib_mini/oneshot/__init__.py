@@ -16,6 +16,10 @@ method decides how the candidates are mixed or sampled on each forward pass.
 - cost:            time and memory of one search step.
 - single_path:     SPOS / FairNAS samplers and supernet training with one path (or m) per step.
 - inherited:       scoring paths with inherited weights, BatchNorm recalibrated per path.
+- pdarts:          P-DARTS' stages (deeper networks, fewer ops per edge), op dropping,
+                   skip_connect dropout schedule and the cap of M skip connections.
+- pcdarts:         PC-DARTS as an Architect (alphas and edge betas); partial channels live in
+                   the supernets (K); the largest batch that fits a memory budget.
 - densenas, densenas_search:  DenseNAS' routing-block supernet, Viterbi path, latency-aware search.
 
 Architecture parameters (alpha, beta) never live in the supernet: the supernet takes mixing

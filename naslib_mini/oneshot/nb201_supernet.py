@@ -13,6 +13,12 @@ argmax over the weights gives a cell the tabular benchmark can look up (`weights
 The macro skeleton is NB201Network's, with the same defaults as the benchmark's build
 (one stage, C = 16, one cell): weights inherited from the supernet can be compared with the
 stand-alone accuracies the benchmark recorded for the same network.
+
+PC-DARTS (Xu et al. 2020, arXiv 1907.05737) on this space, both off by default:
+- K > 1: partial channels, C/K channels of every edge's input go through the mixed op, the
+  rest pass by, then the channels are shuffled in K groups (as search_cnn.SearchEdge);
+- edge_weights (6,): node_j = sum_{i<j} edge_weights[e(i,j)] * mixed_ij(node_i), the edge
+  normalisation (search_cnn.edge_softmax(beta, n_nodes=3, n_inputs=1) makes them).
 """
 from __future__ import annotations
 
@@ -23,22 +29,37 @@ from torch import nn
 
 from ..spaces import nb201
 from ..spaces.nb201 import EDGES, N_NODES, NB201Error, ResBlock
+from ..utils import is_int
 from .mixed import MixedOp
+from .search_cnn import channel_shuffle
 
 
 class NB201SearchCell(nn.Module):
-    """One cell with a MixedOp on each of the 6 edges. (B, C, H, W) -> (B, C, H, W)."""
+    """One cell with a MixedOp on each of the 6 edges. (B, C, H, W) -> (B, C, H, W).
+    K > 1: each MixedOp sees C/K channels (PC-DARTS partial channels)."""
 
-    def __init__(self, C: int, primitives: Sequence[str] = nb201.OPS, affine: bool = False):
+    def __init__(self, C: int, primitives: Sequence[str] = nb201.OPS, affine: bool = False,
+                 K: int = 1):
         super().__init__()
-        self.edges = nn.ModuleList(MixedOp(C, C, 1, primitives, affine) for _ in EDGES)
+        if not is_int(K) or K < 1 or C % K:
+            raise NB201Error(f"partial channels need C divisible by K >= 1, got C={C}, K={K}")
+        self.K = K
+        self.edges = nn.ModuleList(MixedOp(C // K, C // K, 1, primitives, affine) for _ in EDGES)
 
-    def forward(self, x, weights=None, path=None):
+    def _edge(self, e, x, weights, path):
+        w, p = None if weights is None else weights[e], None if path is None else path[e]
+        if self.K == 1:
+            return self.edges[e](x, w, p)
+        C_op = x.shape[1] // self.K
+        y = self.edges[e](x[:, :C_op], w, p)                               # (B, C/K, H, W)
+        return channel_shuffle(torch.cat([y, x[:, C_op:]], dim=1), self.K)  # (B, C, H, W)
+
+    def forward(self, x, weights=None, path=None, edge_weights=None):
         nodes = [x]
         for j in range(1, N_NODES):
             nodes.append(sum(
-                self.edges[e](nodes[i], None if weights is None else weights[e],
-                              None if path is None else path[e])
+                self._edge(e, nodes[i], weights, path) if edge_weights is None
+                else edge_weights[e] * self._edge(e, nodes[i], weights, path)
                 for e, (i, t) in enumerate(EDGES) if t == j))
         return nodes[-1]
 
@@ -46,12 +67,15 @@ class NB201SearchCell(nn.Module):
 class NB201SuperNet(nn.Module):
     """stem -> [N search cells (C), ResBlock] x stages -> BN, ReLU, pool -> linear.
 
-    forward(x, weights=None, path=None): x (B, in_channels, H, W) -> logits (B, num_classes);
-    weights (6, len(primitives)) and/or path (6 op indices) as in the module docstring.
+    forward(x, weights=None, path=None, edge_weights=None): x (B, in_channels, H, W) ->
+    logits (B, num_classes); weights (6, len(primitives)) and/or path (6 op indices) as in the
+    module docstring; edge_weights (6,) scale each edge (PC-DARTS), None = plain sum.
+    K: partial channels in every search cell (1 = all channels, the plain supernet).
     """
 
     def __init__(self, C: int = 16, N: int = 1, stages: int = 1, num_classes: int = 10,
-                 in_channels: int = 1, primitives: Sequence[str] = nb201.OPS, affine: bool = False):
+                 in_channels: int = 1, primitives: Sequence[str] = nb201.OPS, affine: bool = False,
+                 K: int = 1):
         super().__init__()
         if stages not in (1, 2, 3):
             raise NB201Error(f"stages must be 1, 2 or 3, got {stages}")
@@ -66,7 +90,8 @@ class NB201SuperNet(nn.Module):
         for stage, C_stage in enumerate(widths):
             if stage:
                 self.layers.append(ResBlock(C_stage // 2, C_stage, 2))
-            self.layers.extend(NB201SearchCell(C_stage, self.primitives, affine) for _ in range(N))
+            self.layers.extend(NB201SearchCell(C_stage, self.primitives, affine, K) for _ in range(N))
+        self.K = K
         self.lastact = nn.Sequential(nn.BatchNorm2d(widths[-1]), nn.ReLU(inplace=False))
         self.classifier = nn.Linear(widths[-1], num_classes)
 
@@ -74,7 +99,8 @@ class NB201SuperNet(nn.Module):
     def n_edges(self) -> int:
         return len(EDGES)
 
-    def forward(self, x, weights: torch.Tensor | None = None, path: Sequence[int] | None = None):
+    def forward(self, x, weights: torch.Tensor | None = None, path: Sequence[int] | None = None,
+                edge_weights: torch.Tensor | None = None):
         if weights is None and path is None:
             raise ValueError("NB201SuperNet.forward needs mixing weights (6, n_ops), a path "
                              "(6 op indices) or both")
@@ -83,11 +109,21 @@ class NB201SuperNet(nn.Module):
                              f"got {tuple(weights.shape)}")
         if path is not None and len(path) != len(EDGES):
             raise ValueError(f"a path has one op index per edge ({len(EDGES)}), got {len(path)}")
+        if edge_weights is not None and tuple(edge_weights.shape) != (len(EDGES),):
+            raise ValueError(f"edge_weights must have shape ({len(EDGES)},), one per edge, "
+                             f"got {tuple(edge_weights.shape)}")
         x = self.stem(x)  # (B, C, H, W)
         for layer in self.layers:
-            x = layer(x, weights, path) if isinstance(layer, NB201SearchCell) else layer(x)
+            x = (layer(x, weights, path, edge_weights) if isinstance(layer, NB201SearchCell)
+                 else layer(x))
         x = self.lastact(x)
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+    def forward_arch(self, x, weights=None, index=None, edge_weights=None):
+        """forward with the one-shot methods' per-cell-type dicts (architect.forward_arch);
+        this space has one cell type, "cell"."""
+        pick = lambda d: None if d is None else d.get("cell")  # noqa: E731
+        return self(x, weights=pick(weights), path=pick(index), edge_weights=pick(edge_weights))
 
     def path_of(self, cell) -> tuple[int, ...]:
         """The path (op indices into `primitives`) of a cell given as index, ops or string."""
