@@ -331,8 +331,10 @@ for name, paper, run in rows:
 # step is not a better search: at this budget the verdict printed above decides, and with
 # 15 epochs GDAS trains each op's weights only on the steps where that op is sampled (about
 # one step in five with 5 ops, while the alphas are still spread), whereas DARTS trains every
-# op on every step; the paper's 250 epochs leave room for that. A method's spread over seeds is part of its result. **Full profile**: CIFAR-10 with the official configuration (8 cells, C = 16, 250
-# epochs, batch 256, tau 10 to 0.1) and 250-epoch searches on the benchmark with 5 seeds; set
+# op on every step; the paper's 250 epochs leave room for that. A method's spread over seeds
+# is part of its result. **Full profile**: CIFAR-10 with the official configuration (8 cells,
+# C = 16, 250 epochs, batch 256, tau 10 to 0.1) and 250-epoch searches on the benchmark
+# with 5 seeds; set
 # `NASLIB_MINI_PROFILE=full` on a GPU.
 #
 # ## Summary
