@@ -7,6 +7,7 @@ else "quick"), so papermill or the environment can switch a whole notebook at on
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, replace
 
 
@@ -38,9 +39,22 @@ PROFILES = {
 }
 
 
+class FullProfileOnCPUWarning(UserWarning):
+    """The full profile was chosen on a machine where torch sees no GPU."""
+
+
 def get_profile(name: str | None = None) -> Profile:
-    """The named profile; None reads $NASLIB_MINI_PROFILE and falls back to 'quick'."""
+    """The named profile; None reads $NASLIB_MINI_PROFILE and falls back to 'quick'.
+    The full profile on a machine without CUDA warns loudly: its runs take GPU-days there."""
     name = name or os.environ.get("NASLIB_MINI_PROFILE") or "quick"
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
+    if name == "full":
+        import torch  # here, not at import: reading a profile must not need torch
+        if not torch.cuda.is_available():
+            warnings.warn(
+                "the full profile is meant for a GPU, and torch sees none here (no GPU, or a "
+                "wheel built for a newer driver): its searches and retrains would take days on "
+                "this CPU. Use PROFILE = 'quick', or check `torch.cuda.is_available()`.",
+                FullProfileOnCPUWarning, stacklevel=2)
     return PROFILES[name]

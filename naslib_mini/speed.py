@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import queue
 import resource
 import time
 
@@ -49,11 +50,20 @@ def _plain_loop(net, splits, epochs, batch_size, device):
 
 
 def _worker(case, variant, device, batch_size, queue):
+    """Measure in this process and put the result, or the error as text, on the queue."""
+    try:
+        queue.put(_measure_here(case, variant, device, batch_size))
+    except BaseException as e:  # the parent re-raises it with the case named
+        queue.put({"error": f"{type(e).__name__}: {e}"})
+        raise
+
+
+def _measure_here(case, variant, device, batch_size):
     import torch
     from . import data, train
     from .utils import resolve_device, seed_everything
     dataset, network, epochs = CASES[case]
-    device = resolve_device(device)
+    device = resolve_device(device)  # a clear DeviceUnavailableError for cuda without CUDA
     splits = data.load(dataset, device="cpu" if variant == "plain DataLoader loop" else device)
     seed_everything(0)
     net = _build(network, splits)
@@ -72,17 +82,38 @@ def _worker(case, variant, device, batch_size, queue):
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
     seconds = time.perf_counter() - t0
-    queue.put({"case": case, "variant": variant, "device": str(device),
-               "images_per_s": epochs * len(splits.train) / seconds, "peak_mib": peak})
+    return {"case": case, "variant": variant, "device": str(device),
+            "images_per_s": epochs * len(splits.train) / seconds, "peak_mib": peak}
 
 
-def measure(case, variant, device="auto", batch_size=64):
+def measure(case, variant, device="auto", batch_size=64, timeout: float = 3600.0):
+    """One case and variant in a fresh process. A worker that fails (an error, CUDA asked
+    for where there is none, out of memory, killed) raises here with its reason instead of
+    leaving this process waiting forever; so does one still running after `timeout` s."""
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     p = ctx.Process(target=_worker, args=(case, variant, device, batch_size, q))
     p.start()
-    result = q.get()
-    p.join()
+    end = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                result = q.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not p.is_alive() and q.empty():
+                    raise RuntimeError(f"speed worker for {case!r} / {variant!r} died with exit "
+                                       f"code {p.exitcode} before reporting") from None
+                if time.monotonic() > end:
+                    raise TimeoutError(f"speed worker for {case!r} / {variant!r} still running "
+                                       f"after {timeout:.0f} s") from None
+    finally:
+        p.join(timeout=5)
+        if p.is_alive():
+            p.kill()
+            p.join()
+    if "error" in result:
+        raise RuntimeError(f"speed worker for {case!r} / {variant!r} failed: {result['error']}")
     return result
 
 
@@ -95,6 +126,9 @@ def main(argv=None):
     import platform
 
     import torch
+
+    from .utils import resolve_device
+    resolve_device(a.device)  # cuda without CUDA: one clear line before any worker starts
     cases = list(CASES)[:1] if a.quick else list(CASES)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{platform.processor() or platform.machine()}, batch {a.batch_size}")

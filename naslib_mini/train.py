@@ -4,6 +4,9 @@ Every notebook trains through `fit`; a method that needs more than plain SGD (th
 architect, a GDAS temperature, a sampled path) is a `Callback`, never a copy of the loop.
 
 - device="auto": CUDA when present (bf16 autocast, channels_last, cudnn.benchmark), else CPU.
+  amp=True and channels_last=True run the CUDA recipe on the CPU too (to test it there).
+- A non-finite training loss stops the run with `NonFiniteLossError` (after the epoch in
+  which it appeared), instead of training on NaN for hours.
 - Data stays on the device as tensors; batches are index slices, so small datasets never
   wait on loader workers.
 - Seeded: shuffling and augmentation draw from one torch.Generator, so a CPU run repeats.
@@ -47,9 +50,16 @@ class Callback:
     # At most one callback of a fit may define it. Run the forward under `t.autocast()`.
 
 
-def _autocast(device):
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite: the run stops instead of going on."""
+
+
+def _autocast(device, amp: bool | None = None):
+    """bf16 autocast: amp=None means on CUDA only; True on any device; False never."""
+    if amp is None:
+        amp = device.type == "cuda"
+    if amp:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
@@ -63,14 +73,14 @@ def _as_xy(split, device, channels_last=None):
 
 @torch.no_grad()
 def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cross_entropy,
-             channels_last: bool | None = None):
+             channels_last: bool | None = None, amp: bool | None = None):
     """Mean loss and accuracy of `net` on a split (anything with .X and .y, or an (X, y) pair)."""
     device = resolve_device(device)
     X, y = _as_xy(split, device, channels_last)
     was_training = net.training
     net.eval()
     loss_sum, correct = torch.zeros((), device=device), torch.zeros((), device=device)
-    with _autocast(device):
+    with _autocast(device, amp):
         for i in range(0, len(y), batch_size):
             logits = net(X[i:i + batch_size]).float()
             loss_sum += loss_fn(logits, y[i:i + batch_size], reduction="sum")
@@ -83,8 +93,9 @@ def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cro
 class Trainer:
     """The state of one `fit` call, handed to every callback."""
 
-    def __init__(self, net, optimizer, scheduler, device, gen, callbacks):
+    def __init__(self, net, optimizer, scheduler, device, gen, callbacks, amp=None):
         self.net, self.optimizer, self.scheduler = net, optimizer, scheduler
+        self.amp = amp
         self.device, self.gen, self.callbacks = device, gen, list(callbacks)
         self.epoch, self.step, self.stop = 0, 0, False
         self.history: dict[str, list] = {}
@@ -95,8 +106,9 @@ class Trainer:
         self.stepper = steppers[0] if steppers else None
 
     def autocast(self):
-        """The mixed-precision context of this run (bf16 on CUDA, nothing on the CPU)."""
-        return _autocast(self.device)
+        """The mixed-precision context of this run (bf16 on CUDA, nothing on the CPU unless
+        fit(amp=True)). Full-precision work (DARTS' second-order step) stays outside it."""
+        return _autocast(self.device, self.amp)
 
     def call(self, hook, *args):
         for cb in self.callbacks:
@@ -143,12 +155,15 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
         scheduler: str | None = "cosine", grad_clip: float | None = None, augment=None,
         loss_fn=F.cross_entropy, seed: int = 0, device="auto", callbacks=(),
         checkpoint: str | os.PathLike | None = None, progress: bool = True,
-        desc: str = "epochs", channels_last: bool | None = None) -> dict:
+        desc: str = "epochs", channels_last: bool | None = None,
+        amp: bool | None = None) -> dict:
     """Train `net` with minibatch SGD (or Adam) and return the history.
 
     data: a naslib_mini.data.Splits (train and val are used), or a (train, val) pair where
     each is an object with .X (N, C, H, W) and .y (N,) or an (X, y) tuple; val may be None.
     channels_last: None = on CUDA only; True also speeds up small convs on CPU (~25% here).
+    amp: bf16 autocast; None = on CUDA only, True also on the CPU (the CUDA recipe, testable
+    without a GPU; torch's CPU bf16 kernels are slower and some are wrong, so not a default).
     """
     device = resolve_device(device)
     if channels_last is None:
@@ -166,7 +181,7 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     opt = make_optimizer(net, optimizer, lr, momentum, weight_decay)
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, num_epochs) if scheduler == "cosine"
              else None)
-    t = Trainer(net, opt, sched, device, gen, callbacks)
+    t = Trainer(net, opt, sched, device, gen, callbacks, amp)
     config = {"num_epochs": num_epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
               "optimizer": optimizer, "net": type(net).__name__,
               "params": sum(p.numel() for p in net.parameters())}
@@ -179,7 +194,8 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
             logs = _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip)
             if val_split is not None:
                 logs["val_loss"], logs["val_acc"] = evaluate(
-                    net, val_split, device=device, loss_fn=loss_fn, channels_last=channels_last)
+                    net, val_split, device=device, loss_fn=loss_fn, channels_last=channels_last,
+                    amp=amp)
             t.call("on_epoch_end", logs)
             for k, v in logs.items():
                 t.history.setdefault(k, []).append(v)
@@ -223,7 +239,7 @@ def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
         if t.stepper is not None:
             loss, logits = t.stepper.train_step(t, Xb, yb, loss_fn)
         else:
-            with _autocast(device):
+            with t.autocast():
                 logits = net(Xb)                      # (B, num_classes)
                 loss = loss_fn(logits.float(), yb)
             loss.backward()
@@ -239,5 +255,10 @@ def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
         t.scheduler.step()
     t.epoch += 1
     n = len(y)
+    if not torch.isfinite(loss_sum):  # one check an epoch: no per-step GPU sync
+        raise NonFiniteLossError(
+            f"the training loss became {loss_sum.item() / n} in epoch {t.epoch} (step {t.step}); "
+            "stopping instead of training on. Usual causes: a learning rate too high, NaN or "
+            "inf in the data, or bf16 on a kernel that overflows (try amp=False)")
     return {"epoch": t.epoch, "lr": lr, "train_loss": loss_sum.item() / n,
             "train_acc": correct.item() / n, "time": time.perf_counter() - start}

@@ -9,13 +9,22 @@ import numpy as np
 import torch
 
 
+class DeviceUnavailableError(RuntimeError):
+    """A device was asked for by name and this machine (or this torch build) does not have it."""
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU. Anything else is passed to torch.device."""
-    if isinstance(device, torch.device):
-        return device
+    """'auto' -> CUDA when present, else CPU. Anything else is passed to torch.device;
+    asking for CUDA where torch sees none raises one clear error instead of failing later."""
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    device = device if isinstance(device, torch.device) else torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailableError(
+            f"device {str(device)!r} was asked for, but torch {torch.__version__} sees no CUDA "
+            f"GPU (no GPU, no driver, or a wheel built for a newer driver); use device='auto' "
+            f"or 'cpu'")
+    return device
 
 
 def seed_everything(seed: int) -> None:

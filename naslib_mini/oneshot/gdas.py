@@ -22,6 +22,8 @@ import torch
 
 from .architect import Architect
 
+_REDRAWS = 100  # Gumbel redraws before giving up (one is needed with probability ~1 - 1e-7)
+
 
 def gumbel_softmax_sample(alpha: torch.Tensor, tau: float, generator: torch.Generator | None = None):
     """One GDAS sample per row of alpha (E, n).
@@ -32,12 +34,19 @@ def gumbel_softmax_sample(alpha: torch.Tensor, tau: float, generator: torch.Gene
     """
     if tau <= 0:
         raise ValueError(f"tau must be > 0, got {tau}")
-    while True:  # as the official code: redraw on the (rare) infinite noise
+    if not torch.isfinite(alpha).all():
+        raise FloatingPointError(
+            f"GDAS: alpha holds {int((~torch.isfinite(alpha)).sum())} non-finite value(s), so no "
+            "op can be sampled; the search diverged (lower arch_lr, or check the data for NaN)")
+    for _ in range(_REDRAWS):  # as the official code: redraw on the (rare) infinite noise
         exp = torch.empty(alpha.shape, dtype=alpha.dtype).exponential_(generator=generator)
         gumbels = -exp.log().to(alpha.device)                     # (E, n)
         probs = ((alpha.log_softmax(-1) + gumbels) / tau).softmax(-1)
         if torch.isfinite(gumbels).all() and torch.isfinite(probs).all():
             break
+    else:  # finite alpha and tau > 0 give infinite noise with probability ~0: say so, never hang
+        raise FloatingPointError(f"GDAS: {_REDRAWS} Gumbel draws in a row were not finite "
+                                 f"(tau = {tau}, alpha range {alpha.min():.3g}..{alpha.max():.3g})")
     index = probs.argmax(-1)                                       # (E,)
     one_hot = torch.zeros_like(probs).scatter_(-1, index[:, None], 1.0)
     return one_hot - probs.detach() + probs, index, probs

@@ -228,7 +228,8 @@ def pdarts_search(data=None, *, stages: Sequence[Stage] = PAPER_STAGES, C: int =
                      checkpoint=None if checkpoint is None else f"{checkpoint}/stage{s}.pt",
                      progress=progress, device=device, desc=f"P-DARTS stage {s + 1}",
                      **search_kwargs)
-        weights = res.searcher.arch_weights(detach=True)
+        weights = {t: [w.detach().cpu().numpy() for w in ws]  # off the search device, once
+                   for t, ws in res.searcher.arch_weights(detach=True).items()}
         cost = None
         if measure_cost:
             net = make_supernet("darts", num_classes=splits.num_classes,
@@ -240,7 +241,7 @@ def pdarts_search(data=None, *, stages: Sequence[Stage] = PAPER_STAGES, C: int =
                              repeats=cost_repeats)
         records.append(StageRecord(
             stage, {t: list(p) for t, p in prims.items()},
-            {t: [w.cpu().numpy() for w in ws] for t, ws in weights.items()}, res.arch,
+            weights, res.arch,
             arch_param_count(res.supernet.arch_spec()),
             {t: count_cells(p) for t, p in prims.items()}, cost,
             res.seconds, res.history))
