@@ -9,7 +9,7 @@ PYTHON ?= $(VENV)/bin/python
 STAMP  := $(dir $(PYTHON)).naslib-mini-installed
 ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test setup dot notebooks speed smoke clean
+.PHONY: lab test setup dot notebooks speed smoke clean gpu-check
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -40,3 +40,6 @@ speed: setup
 
 clean:
 	rm -rf $(VENV) lab-smoke .pytest_cache
+
+gpu-check: setup
+	$(PYTHON) tools/gpu_check.py --out gpu_check.md

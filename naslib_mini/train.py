@@ -214,7 +214,8 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
 
 
 def _resume(t, checkpoint, config):
-    state = torch.load(checkpoint, map_location=t.device, weights_only=False)
+    # to the CPU: RNG states must stay CPU ByteTensors; load_state_dict moves the rest
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     if state.get("config") != config:
         raise ValueError(
             f"checkpoint {os.fspath(checkpoint)!r} belongs to another run "
