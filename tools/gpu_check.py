@@ -127,9 +127,29 @@ def _fit_step_ms(net, splits, b, callbacks=(), steps=20, **kw):
     return 1000 * h["time"][1] / steps
 
 
+def section_recipe(device, tiny):
+    """fit's CUDA recipe (bf16 autocast, channels_last) piece by piece, on one DARTS step."""
+    big = random_cifar(512, 512, device)
+    C, L, b = (2, 3, 8) if tiny else (16, 8, 64)
+    rows = []
+    for amp in (True, False):
+        for cl in (True, False):
+            seed_everything(0)
+            net = make_supernet("darts", num_classes=10, in_channels=3, C=C, layers=L).to(device)
+            X, y = big.train.X[:b], big.train.y[:b]
+            if cl:
+                net.to(memory_format=torch.channels_last)
+                X = X.contiguous(memory_format=torch.channels_last)
+            c = step_cost(Architect(net, big.val, order=1, batch_size=b, device=device), X, y,
+                          repeats=REPEATS, amp=amp)
+            rows.append(("bf16" if amp else "fp32", "channels_last" if cl else "contiguous",
+                         f"{1000 * c['time_s']:.1f}"))
+    return ("| autocast | memory format | DARTS 1st-order step (ms) |", rows)
+
+
 def section_step_costs(device, tiny):
     big = random_cifar(256 if tiny else 256 * 20, 512, device)
-    C, L, rep = (2, 3, 1) if tiny else (16, 8, 10)
+    C, L, rep = (2, 3, 1) if tiny else (16, 8, REPEATS)
     rows = []
 
     def method_row(name, notebook, method, b):
@@ -242,7 +262,9 @@ def section_cuda_paths(device, tiny):
     return ("| path | result | detail |", rows)
 
 
-SECTIONS = [("speed", section_speed), ("DARTS search epoch", section_darts_epoch),
+REPEATS = 3
+SECTIONS = [("recipe", section_recipe), ("speed", section_speed),
+            ("DARTS search epoch", section_darts_epoch),
             ("bf16 against fp32", section_bf16), ("per-step cost", section_step_costs),
             ("CUDA paths", section_cuda_paths)]
 
@@ -274,10 +296,10 @@ def main(argv=None):
             lines.append("FAILED:\n```\n" + traceback.format_exc()[-2000:] + "```")
         lines.append(f"({time.perf_counter() - t0:.0f} s)\n")
         print(f"[{title}: {time.perf_counter() - t0:.0f} s]", flush=True)
-    report = "\n".join(lines)
-    with open(a.out, "w") as f:
-        f.write(report + "\n\n<!-- extras\n" + json.dumps(extras, default=str) + "\n-->\n")
-    print(report)
+        with open(a.out, "w") as f:  # after every section: a run cut short keeps what it measured
+            f.write("\n".join(lines) + "\n\n<!-- extras\n" + json.dumps(extras, default=str)
+                    + "\n-->\n")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
