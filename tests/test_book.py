@@ -107,7 +107,7 @@ def test_landing_page_lists_the_notebooks_in_course_order(pages):
 
 
 def test_no_broken_local_link_or_image_and_nothing_remote_to_fetch(book, pages):
-    broken, remote = [], []
+    broken, remote, site = [], [], book[0].resolve()
     for name, page in pages.items():
         for tag, ref in page.refs:
             if re.match(r"[a-z]+:", ref):
@@ -115,9 +115,12 @@ def test_no_broken_local_link_or_image_and_nothing_remote_to_fetch(book, pages):
                     remote.append((name, tag, ref))  # a reader offline would miss it
                 continue
             target, fragment = urldefrag(ref)
-            path = (book[0] / name).parent / target if target else book[0] / name
-            key = path.resolve().relative_to(book[0].resolve()).as_posix() if path.exists() else None
-            if key is None or (fragment and fragment not in pages[key].ids):
+            path = ((site / name).parent / target).resolve() if target else site / name
+            if not (path.is_relative_to(site) and path.exists()):  # outside the book: broken
+                broken.append((name, ref))
+                continue
+            key = path.relative_to(site).as_posix()
+            if fragment and fragment not in pages[key].ids:
                 broken.append((name, ref))
         remote += [(name, "inline script", s[:80]) for s in page.scripts if "http" in s]
     assert not broken, broken
@@ -202,7 +205,8 @@ def test_a_small_course_with_solutions_and_a_guide(tmp_path):
 def test_a_widget_is_frozen_at_its_saved_state():
     png = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=",
                                                    "text/plain": "<Figure>"}, "metadata": {}}
-    state = {"box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_o"]}},
+    state = {"box": {"model_name": "VBoxModel",
+                     "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_o"]}},
              "s": {"model_name": "IntSliderModel",
                    "state": {"description": "nodes", "min": 1, "max": 6, "step": 1, "value": 4}},
              "o": {"model_name": "OutputModel", "state": {"outputs": [png]}}}

@@ -106,7 +106,8 @@ def check(site, out=None):
     """Check every page of the book in `site`; returns {page: problems}, printing a line each."""
     site = Path(site)
     if not Path(CHROMIUM).exists():
-        raise FileNotFoundError(f"no {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+        raise FileNotFoundError(f"no {CHROMIUM}: install Debian's chromium "
+                                "(apt-get install chromium)")
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     if "index.html" not in pages:
         raise FileNotFoundError(f"no index.html in {site}: build the book first (make book)")
