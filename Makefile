@@ -1,6 +1,7 @@
 # naslib-mini: two commands set everything up on a fresh machine.
 #   make lab    create .venv, install, check Graphviz, open JupyterLab on the tour
 #   make test   the same set-up, then unit tests and every notebook under nbval
+#   make book   the executed notebooks as a static HTML book in site/ (open site/index.html)
 # Conda users: `conda env create -f environment.yml && conda activate naslib-mini`,
 # then `make lab PYTHON=python` / `make test PYTHON=python` (no .venv is made).
 
@@ -9,7 +10,7 @@ PYTHON ?= $(VENV)/bin/python
 STAMP  := $(dir $(PYTHON)).naslib-mini-installed
 ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test setup dot notebooks speed smoke clean gpu-check
+.PHONY: lab test setup dot notebooks speed smoke clean book book-check gpu-check
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -35,11 +36,21 @@ test: setup
 notebooks: setup
 	NASLIB_MINI_PROFILE=quick $(PYTHON) tools/py2nb.py --execute nbsrc/*.py
 
+# The book: static pages from the committed notebooks, built offline; book-check opens every
+# page in Debian's Chromium (apt-get install chromium; pip install playwright) and screenshots it.
+book: $(STAMP)
+	$(PYTHON) tools/build_book.py --out site
+
+book-check: book
+	$(PYTHON) tools/book_check.py --site site --out book-check
+
 speed: setup
 	$(PYTHON) -m naslib_mini.speed
 
 clean:
-	rm -rf $(VENV) lab-smoke .pytest_cache
+	rm -rf $(VENV) lab-smoke .pytest_cache site book-check
 
+# On a machine with CUDA: speed, a full-size search epoch, bf16 against fp32, per-step costs
+# and the CUDA paths, written to gpu_check.md (README, "GPU figures").
 gpu-check: setup
 	$(PYTHON) tools/gpu_check.py --out gpu_check.md
