@@ -49,8 +49,11 @@ def get_profile(name: str | None = None) -> Profile:
     name = name or os.environ.get("NASLIB_MINI_PROFILE") or "quick"
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
+    from .utils import set_threads  # here, not at import: reading a profile must not need torch
+    set_threads()  # every notebook calls get_profile first: its CPU numbers no longer depend
+    #                on the machine's cores (utils.set_threads)
     if name == "full":
-        import torch  # here, not at import: reading a profile must not need torch
+        import torch
         if not torch.cuda.is_available():
             warnings.warn(
                 "the full profile is meant for a GPU, and torch sees none here (no GPU, or a "

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .utils import atomic_save, resolve_device
+from .utils import atomic_save, resolve_device, set_threads
 
 
 class Callback:
@@ -166,6 +166,8 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     without a GPU; torch's CPU bf16 kernels are slower and some are wrong, so not a default).
     """
     device = resolve_device(device)
+    if device.type == "cpu":
+        set_threads()  # CPU results depend on the thread count: pin it (utils.set_threads)
     if channels_last is None:
         channels_last = device.type == "cuda"
     if device.type == "cuda":

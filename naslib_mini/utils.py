@@ -27,8 +27,34 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
+THREADS_ENV = "NASLIB_MINI_THREADS"
+DEFAULT_THREADS = 1  # the course's networks are tiny: one thread costs little and repeats anywhere
+
+
+def set_threads(n: int | None = None) -> int:
+    """Pin torch's CPU threads to n (None: $NASLIB_MINI_THREADS, else 1) and return n.
+
+    On the CPU a result depends on the thread count (a sum split over 2 threads rounds
+    differently from one over 1), so fit, seed_everything and get_profile all pin it here:
+    the same seed then gives the same numbers on any machine with the same CPU type and
+    torch version, however many cores it has or how busy it is. Different CPU families
+    (AVX2, AVX-512, Arm) or torch versions can still differ in the last digits."""
+    if n is None:
+        raw = os.environ.get(THREADS_ENV, str(DEFAULT_THREADS))
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"${THREADS_ENV} must be a whole number >= 1, got {raw!r}")
+        n = int(raw)
+    if not is_int(n) or n < 1:
+        raise ValueError(f"threads must be a whole number >= 1, got {n!r}")
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return int(n)
+
+
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU and every CUDA device) so a run repeats."""
+    """Seed Python, NumPy and torch (CPU and every CUDA device) so a run repeats, and pin
+    the CPU thread count (set_threads) on which CPU results also depend."""
+    set_threads()
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -185,3 +185,15 @@ def test_loss_fn_under_amp_sees_float32_logits():
     fit(SmallCNN(1, 10, C=4, depth=1), d, num_epochs=1, amp=True, loss_fn=loss_fn,
         progress=False, device="cpu")
     assert seen == {torch.float32}
+
+
+def test_fit_gives_the_same_numbers_whatever_the_thread_count_was_before():
+    """fit pins torch's CPU threads (utils.set_threads), so a run does not depend on the cores."""
+    d = data.load("digits", device="cpu", limit=256)
+    runs = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        net = SmallCNN(1, 10, C=8, depth=2)
+        runs.append(fit(net, d, num_epochs=2, progress=False, device="cpu")["train_loss"])
+    assert runs[0] == runs[1]
