@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import torch
 
+from .. import checks
 from .architect import Architect
 
 
@@ -66,6 +67,8 @@ class GDAS(Architect):
         super().__init__(supernet, val, order=1, num_epochs=num_epochs, seed=seed, **kwargs)
         if any(isinstance(a, list) for a in self.alphas.values()):
             raise ValueError("GDAS needs the same number of ops on every edge of a cell type")
+        checks.number("tau_min", tau_min, min=0, min_open=True)
+        checks.number("tau_max", tau_max, min=tau_min)
         self.tau_max, self.tau_min = tau_max, tau_min
         self.tau = tau_max
         self._gumbel_gen = torch.Generator().manual_seed(seed + 2)
