@@ -328,10 +328,11 @@ def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth
                 runs[name].append(_run_search(spec, name, s, truth, budget, noise, time_scale,
                                               max_asks))
         except (Exception, KeyboardInterrupt) as e:  # keep what finished; say what did not
-            errors.append({"name": name, "seed": s, "error": f"{type(e).__name__}: {e}",
+            what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            errors.append({"name": name, "seed": s, "error": what,
                            "traceback": traceback.format_exc()})
             stop = isinstance(e, KeyboardInterrupt)
-            warnings.warn(f"compare: {name} (seed {s}) failed with {type(e).__name__}: {e}"
+            warnings.warn(f"compare: {name} (seed {s}) failed with {what}"
                           + ("; stopped, returning the runs that finished" if stop
                              else "; the other runs go on (Results.errors has the traceback)"),
                           stacklevel=2)
