@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checks
+from .checkpoint import remove_stale
 from .checks import CorruptFileError, corrupt
 from .spaces import nb201
 
@@ -250,6 +251,7 @@ def build(workdir: str = "shards/nb201", workers: int | None = None, max_chunks:
     pending = []
     for i, c in enumerate(chunks):
         path = os.path.join(workdir, f"shard_{i:05d}.npz")
+        remove_stale(path)  # a temporary file of a worker that was killed mid-write
         if os.path.exists(path):
             try:
                 read_shard(path, c, cfg.num_epochs)
