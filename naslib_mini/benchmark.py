@@ -153,18 +153,25 @@ def signal_to_noise(acc: np.ndarray) -> float:
 
 def main(argv=None):
     from . import benchmark_build as bb
+    from .checks import CorruptFileError
     ap = argparse.ArgumentParser(description="Build, pack or inspect the tabular benchmark.")
     ap.add_argument("command", choices=["build", "pack", "info"])
     ap.add_argument("--workdir", default="shards/nb201")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--max-chunks", type=int, default=None, help="stop after this many chunks")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes (default: 1 per GPU on CUDA, min(2, cores) on the CPU)")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                    help="where the workers train (auto: CUDA when present)")
+    ap.add_argument("--max-chunks", type=int, default=None, help="train at most this many chunks now")
     a = ap.parse_args(argv)
-    if a.command == "build":
-        bb.build(a.workdir, a.workers, a.max_chunks)
-    elif a.command == "pack":
-        print("wrote", bb.pack(a.workdir))
-    else:
-        print(json.dumps(Benchmark().summary(), indent=1))
+    try:
+        if a.command == "build":
+            bb.build(a.workdir, a.workers, a.max_chunks, device=a.device)
+        elif a.command == "pack":
+            print("wrote", bb.pack(a.workdir))
+        else:
+            print(json.dumps(Benchmark().summary(), indent=1))
+    except (ValueError, TypeError, FileNotFoundError, CorruptFileError) as e:
+        ap.error(str(e))  # one line and exit status 2, not a traceback
 
 
 if __name__ == "__main__":

@@ -4,7 +4,12 @@ Every equivalence class of the NAS-Bench-201 space (`spaces.nb201.equivalence_cl
 is trained once per seed, on one representative cell, in parallel worker processes.
 Results go to shard files of `BuildConfig.chunk` runs each, written atomically: interrupt
 the build and rerun it, and it skips the shards that exist, so nothing is lost or done twice.
+A shard that does not open (or holds other runs than its chunk's) is deleted and retrained.
 `pack` merges the shards into the compact file shipped in naslib_mini/assets/.
+
+The workdir remembers the build's settings (config.json) and refuses other ones. The device is
+not one of them: CPU and CUDA run the same recipe, so a build begun on one may continue on
+the other; each shard records the device that trained it.
 """
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import checks
+from .checkpoint import remove_stale
+from .checks import CorruptFileError, corrupt
 from .spaces import nb201
 
 ASSET = os.path.join(os.path.dirname(__file__), "assets", "nb201_digits.npz")
@@ -44,7 +52,23 @@ class BuildConfig:
     augment_pad: int = 1            # random shifts of up to 1 pixel
     seeds: tuple[int, ...] = (0, 1)
     chunk: int = 32                 # jobs per shard file (the unit of resumption)
-    device: str = "cpu"             # "cpu" or "cuda"; a build never mixes the two
+    device: str = "cpu"             # where a worker trains ("cpu", "cuda", "cuda:1"); not part
+                                    # of the build's identity: each shard records its own
+
+    def __post_init__(self):
+        for name in ("C", "N", "num_epochs", "batch_size", "chunk"):
+            checks.integer(f"BuildConfig.{name}", getattr(self, name), min=1)
+        checks.choice("BuildConfig.stages", self.stages, (1, 2, 3))
+        checks.integer("BuildConfig.augment_pad", self.augment_pad, min=0)
+        checks.number("BuildConfig.lr", self.lr, min=0, min_open=True)
+        checks.number("BuildConfig.weight_decay", self.weight_decay, min=0)
+        if not isinstance(self.seeds, tuple) or not self.seeds:
+            raise TypeError(f"BuildConfig.seeds must be a non-empty tuple of ints, got {self.seeds!r}")
+        for s in self.seeds:
+            checks.integer("BuildConfig.seeds[...]", s, min=0)
+
+
+IDENTITY_EXCLUDES = ("device",)  # settings a resumed build may change
 
 
 def _splits(cfg: BuildConfig):
@@ -94,9 +118,16 @@ _WORKER = {}
 
 
 def _init_worker(cfg_dict):
+    import multiprocessing as mp
+
     import torch
     torch.set_num_threads(1)
     cfg = BuildConfig(**cfg_dict)
+    if cfg.device == "cuda":  # worker k of the pool on GPU k mod the number of GPUs
+        k = (mp.current_process()._identity or (1,))[0] - 1
+        gpu = k % torch.cuda.device_count()
+        torch.cuda.set_device(gpu)
+        cfg = dataclasses.replace(cfg, device=f"cuda:{gpu}")
     _WORKER.update(cfg=cfg, splits=_splits(cfg))
 
 
@@ -117,6 +148,7 @@ def _run_chunk(args):
             out[k].append(v)
     arrays = {k: np.asarray(v) for k, v in out.items()}
     arrays["wall"] = np.asarray([t0, time.time()])
+    arrays["device"] = np.asarray(cfg.device)
     tmp = shard_path + f".tmp{os.getpid()}"
     with open(tmp, "wb") as f:  # a file object: numpy adds no ".npz" to the temporary name
         np.savez(f, **arrays)
@@ -124,47 +156,126 @@ def _run_chunk(args):
     return shard_path
 
 
-def build(workdir: str = "shards/nb201", workers: int = 2, max_chunks: int | None = None,
+SHARD_KEYS = ("class_id", "seed", *CURVES, "test_acc", "test_loss", "train_time", "params",
+              "macs", "latency", "wall")
+
+
+def read_shard(path: str, chunk_jobs=None, num_epochs: int | None = None) -> dict:
+    """A shard's arrays, checked: every key, one row per job, and (when given) exactly the
+    chunk's (class, seed) jobs and num_epochs per curve. CorruptFileError otherwise."""
+    todo = "delete it and rerun `python -m naslib_mini.benchmark build` (it retrains that chunk)"
+    try:
+        with np.load(path) as z:
+            arr = {k: z[k] for k in z.files}
+    except Exception as e:  # noqa: BLE001 (truncated zip, not an npz, bad pickle, ...)
+        raise corrupt(path, f"not a readable shard ({type(e).__name__}: {e})", todo) from e
+    missing = [k for k in SHARD_KEYS if k not in arr]
+    if missing:
+        raise corrupt(path, f"missing {', '.join(missing)}", todo)
+    n = len(arr["class_id"])
+    bad = [k for k in SHARD_KEYS[:-1] if len(arr[k]) != n]
+    if bad or arr["wall"].shape != (2,):
+        raise corrupt(path, f"arrays of different lengths ({', '.join(bad) or 'wall'})", todo)
+    if chunk_jobs is not None:
+        want = [(k, s) for k, _, s in chunk_jobs]
+        if list(zip(arr["class_id"].tolist(), arr["seed"].tolist())) != want:
+            raise corrupt(path, "holds other (class, seed) runs than its chunk", todo)
+    if num_epochs is not None and arr["val_acc"].shape != (n, num_epochs):
+        raise corrupt(path, f"curves of shape {arr['val_acc'].shape}, expected ({n}, {num_epochs})", todo)
+    return arr
+
+
+def default_workers(device: str) -> int:
+    """1 worker per GPU on CUDA: a worker holds a CUDA context of its own (hundreds of MB each)
+    and one small network per GPU keeps it busy. On the CPU min(2, cores): the measured
+    setting, each worker on one thread; pass workers=N (--workers N) to use more cores."""
+    import torch
+    if device == "cuda":
+        return max(torch.cuda.device_count(), 1)
+    return min(2, os.cpu_count() or 1)
+
+
+def _check_workdir(workdir: str, cfg: BuildConfig) -> str:
+    """config.json of `workdir`: read and compared (device aside) when it exists, else the
+    path to write it to. Raises before anything is written."""
+    cfg_path = os.path.join(workdir, "config.json")
+    if not os.path.exists(cfg_path):
+        return cfg_path
+    try:
+        with open(cfg_path) as f:
+            saved = json.load(f)
+        saved["seeds"] = tuple(saved["seeds"])
+    except Exception as e:  # noqa: BLE001 (truncated JSON, not a dict, no seeds)
+        raise corrupt(cfg_path, f"not a build's settings ({type(e).__name__}: {e})",
+                      "delete the workdir to start the build over, or use another --workdir") from e
+    now = dataclasses.asdict(cfg)
+    diff = [k for k in {**saved, **now} if k not in IDENTITY_EXCLUDES and saved.get(k) != now.get(k)]
+    if diff:
+        what = "; ".join(f"{k}: {saved.get(k)!r} there, {now.get(k)!r} now" for k in diff)
+        raise ValueError(f"{workdir} holds a build with other settings ({what}); use another "
+                         "--workdir or delete it")
+    return cfg_path
+
+
+def build(workdir: str = "shards/nb201", workers: int | None = None, max_chunks: int | None = None,
           progress: bool = True, device: str = "auto", cfg: BuildConfig | None = None) -> int:
-    """Train every pending chunk; already written shards are skipped. Returns chunks done.
-    device "auto" picks CUDA when present; a resumed build must run on the device it began on.
+    """Train every pending chunk; shards already written are skipped, shards that do not open
+    are retrained. Returns the number of chunks trained.
+    workers: processes (None: `default_workers`); max_chunks: train at most this many now;
+    device "auto" picks CUDA when present (a build may move between devices, see above).
     cfg: other settings (tests use tiny ones); the workdir remembers them and refuses others."""
     import multiprocessing as mp
 
     from tqdm.auto import tqdm
 
     from .utils import resolve_device
-    cfg = dataclasses.replace(cfg or BuildConfig(), device=resolve_device(device).type)
+    checks.path("workdir", workdir, file=False)
+    if os.path.isfile(workdir):
+        raise ValueError(f"workdir {workdir!r} is a file; give a folder")
+    device = resolve_device(checks.device("device", device)).type
+    workers = default_workers(device) if workers is None else checks.integer("workers", workers, min=1)
+    if max_chunks is not None:
+        checks.integer("max_chunks", max_chunks, min=1)
+    checks.flag("progress", progress)
+    if cfg is not None and not isinstance(cfg, BuildConfig):
+        raise TypeError(f"cfg must be a BuildConfig, got {type(cfg).__name__}")
+    cfg = dataclasses.replace(cfg or BuildConfig(), device=device)
+    cfg_path = _check_workdir(workdir, cfg)
     os.makedirs(workdir, exist_ok=True)
-    cfg_path = os.path.join(workdir, "config.json")
-    cfg_dict = dataclasses.asdict(cfg)
-    if os.path.exists(cfg_path):
-        with open(cfg_path) as f:
-            saved = json.load(f)
-        saved["seeds"] = tuple(saved["seeds"])
-        if saved != cfg_dict:
-            raise ValueError(f"{workdir} holds a build with other settings ({saved}); "
-                             "use another --workdir or delete it")
-    else:
+    if not os.path.exists(cfg_path):
+        ident = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in IDENTITY_EXCLUDES}
         with open(cfg_path, "w") as f:
-            json.dump(cfg_dict, f, indent=1)
+            json.dump(ident, f, indent=1)
     all_jobs = jobs(len(cfg.seeds))
     chunks = [all_jobs[i:i + cfg.chunk] for i in range(0, len(all_jobs), cfg.chunk)]
-    todo = [(os.path.join(workdir, f"shard_{i:05d}.npz"), c) for i, c in enumerate(chunks)
-            if not os.path.exists(os.path.join(workdir, f"shard_{i:05d}.npz"))]
-    if max_chunks is not None:
-        todo = todo[:max_chunks]
-    print(f"{len(chunks) - len(todo)} of {len(chunks)} chunks already done; "
-          f"{len(todo)} to train with {workers} workers", flush=True)
+    pending = []
+    for i, c in enumerate(chunks):
+        path = os.path.join(workdir, f"shard_{i:05d}.npz")
+        remove_stale(path)  # a temporary file of a worker that was killed mid-write
+        if os.path.exists(path):
+            try:
+                read_shard(path, c, cfg.num_epochs)
+                continue
+            except CorruptFileError as e:
+                print(f"retraining a damaged shard: {e}", flush=True)
+                os.remove(path)
+        pending.append((path, c))
+    todo = pending if max_chunks is None else pending[:max_chunks]
+    later = len(pending) - len(todo)
+    print(f"{len(chunks) - len(pending)} of {len(chunks)} chunks already done; training "
+          f"{len(todo)} now with {workers} worker{'s' if workers > 1 else ''} on {device}"
+          + (f" (max_chunks={max_chunks}; {later} left for a later run)" if later else ""),
+          flush=True)
     t0 = time.time()
-    ctx = mp.get_context("spawn" if cfg.device == "cuda" else "fork")  # CUDA cannot fork
-    with ctx.Pool(workers, _init_worker, (cfg_dict,)) as pool, \
-            tqdm(total=len(todo), desc="chunks", disable=not progress) as bar:
-        for _ in pool.imap_unordered(_run_chunk, todo):
-            bar.update(1)
-    with open(os.path.join(workdir, "sessions.jsonl"), "a") as f:
-        f.write(json.dumps({"start": t0, "end": time.time(), "chunks": len(todo),
-                            "workers": workers}) + "\n")
+    if todo:
+        ctx = mp.get_context("spawn" if device == "cuda" else "fork")  # CUDA cannot fork
+        with ctx.Pool(min(workers, len(todo)), _init_worker, (dataclasses.asdict(cfg),)) as pool, \
+                tqdm(total=len(todo), desc="chunks", disable=not progress) as bar:
+            for _ in pool.imap_unordered(_run_chunk, todo):
+                bar.update(1)
+        with open(os.path.join(workdir, "sessions.jsonl"), "a") as f:
+            f.write(json.dumps({"start": t0, "end": time.time(), "chunks": len(todo),
+                                "workers": workers, "device": device}) + "\n")
     return len(todo)
 
 
@@ -191,7 +302,11 @@ def pack(workdir: str = "shards/nb201", out: str = ASSET, allow_partial: bool = 
     """Merge all shards into the compact shipped file (refuses while chunks are missing).
     allow_partial=True writes a preview with NaN for the classes not trained yet, for
     developing against a running build; it refuses to overwrite the shipped file."""
-    with open(os.path.join(workdir, "config.json")) as f:
+    cfg_path = os.path.join(workdir, "config.json")
+    if not os.path.exists(cfg_path):
+        raise FileNotFoundError(f"{workdir} holds no build ({cfg_path} is missing); run "
+                                "`python -m naslib_mini.benchmark build` first")
+    with open(cfg_path) as f:
         cfg = json.load(f)
     classes = nb201.equivalence_classes()
     K, S, E = len(classes), len(cfg["seeds"]), cfg["num_epochs"]
@@ -205,10 +320,13 @@ def pack(workdir: str = "shards/nb201", out: str = ASSET, allow_partial: bool = 
     arr.update({k: np.full((K, S), np.nan, np.float32) for k in ("test_acc", "test_loss", "train_time")})
     arr.update(params=np.zeros(K, np.int64), macs=np.zeros(K, np.int64),
                latency=np.full(K, np.nan, np.float32))
-    cpu_seconds, intervals = 0.0, []
+    cpu_seconds, intervals, devices = 0.0, [], set()
+    all_jobs = jobs(S)
     for path in shards:
-        z = np.load(path)
+        i = int(os.path.basename(path)[6:11]) * cfg["chunk"]  # shard_#####.npz: its chunk
+        z = read_shard(path, all_jobs[i:i + cfg["chunk"]], E)
         k, s = z["class_id"], z["seed"]
+        devices.add(str(z.get("device", cfg.get("device", "cpu"))))
         for name in (*CURVES, "test_acc", "test_loss", "train_time"):
             arr[name][k, s] = z[name]
         first = s == 0
@@ -225,6 +343,7 @@ def pack(workdir: str = "shards/nb201", out: str = ASSET, allow_partial: bool = 
     meta = {"config": cfg, "versions": _versions(), "packed": time.strftime("%Y-%m-%d"),
             "build_wall_s": busy_time(intervals),
             "build_worker_s": cpu_seconds, "n_classes": K, "n_cells": nb201.NUM_CELLS,
+            "devices": sorted(devices),
             "partial": bool(np.isnan(arr["test_acc"]).any())}
     os.makedirs(os.path.dirname(out), exist_ok=True)
     tmp = out + ".tmp.npz"

@@ -37,21 +37,30 @@ validation number.
 from __future__ import annotations
 
 import time
+import traceback
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from . import checks
 from .compare_stats import Results, Run
 from .spaces import nb201
 
-__all__ = ["BudgetExhausted", "Truth", "Oracle", "Discrete", "Driven", "OneShot", "compare",
+__all__ = ["BudgetExhausted", "RunStopped", "Truth", "Oracle", "Discrete", "Driven", "OneShot", "compare",
            "cell_index", "calibrate_time", "Results", "Run"]
 
 
 class BudgetExhausted(RuntimeError):
     """A strategy asked for a new lookup after spending its whole budget."""
+
+
+class RunStopped(BaseException):
+    """The driver ends a run that goes on after BudgetExhausted (or asks past max_asks).
+    A BaseException, like KeyboardInterrupt, so `except Exception` in a strategy cannot
+    swallow it and loop forever."""
 
 
 def cell_index(cell) -> int:
@@ -77,6 +86,11 @@ class Truth:
                 or self.test.shape != self.val.shape[1:]:
             raise ValueError(f"expected val and train_time (S, N) and test (N,), got "
                              f"{self.val.shape}, {self.train_time.shape}, {self.test.shape}")
+        for name in ("val", "train_time", "test"):
+            bad = int((~np.isfinite(getattr(self, name))).sum())
+            if bad:  # e.g. a partial benchmark preview: NaN for cells not trained yet
+                raise ValueError(f"Truth.{name} holds {bad} NaN or infinite values; every cell "
+                                 "needs a result (is the benchmark a partial preview?)")
 
     @classmethod
     def from_benchmark(cls, bench, metric: str = "test_acc") -> "Truth":
@@ -103,8 +117,8 @@ class Oracle:
     lookups, train_seconds: spent so far; cells, scores, times: per lookup, in order."""
 
     def __init__(self, truth: Truth, budget: int, seed: int = 0, noise: str = "seed"):
-        if budget < 1:
-            raise ValueError(f"budget must be >= 1 lookup, got {budget}")
+        checks.integer("budget (lookups)", budget, min=1)
+        checks.integer("seed", seed, min=0)
         if noise not in ("seed", "mean"):
             raise ValueError(f"noise must be 'seed' or 'mean', got {noise!r}")
         self.truth, self.budget, self.noise = truth, int(budget), noise
@@ -194,26 +208,41 @@ def _as_spec(s):
 
 
 def _seed_lists(seeds, names) -> dict[str, list[int]]:
-    def one(v):
-        return list(range(v)) if isinstance(v, (int, np.integer)) else [int(s) for s in v]
+    def one(v, where="seeds"):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return list(range(checks.integer(where, v, min=1)))
+        if not isinstance(v, (list, tuple, range, np.ndarray)) or not len(v):
+            raise TypeError(f"{where} must be a number of seeds (int >= 1) or a non-empty list "
+                            f"of seeds, got {v!r}")
+        return [checks.integer(f"{where}[{i}]", s, min=0) for i, s in enumerate(v)]
     if isinstance(seeds, dict):
         missing = set(names) - set(seeds)
         if missing:
             raise ValueError(f"no seeds given for {sorted(missing)}")
-        return {n: one(seeds[n]) for n in names}
+        return {n: one(seeds[n], f"seeds[{n!r}]") for n in names}
     return {n: one(seeds) for n in names}
 
 
 def _run_search(spec, name, seed, truth, budget, noise, time_scale, max_asks) -> Run:
     oracle = Oracle(truth, budget, seed, noise)
     t0, asks, stamps, info = time.perf_counter(), 0, [], {}
-    n_seen = 0
+    n_seen, calls, calls_at_new, refused = 0, 0, 0, False
 
     def evaluate(cell):
-        nonlocal n_seen
-        score = oracle(cell)
+        nonlocal n_seen, calls, calls_at_new, refused
+        calls += 1
+        if refused and not _known(oracle, cell):  # it caught BudgetExhausted and went on
+            raise RunStopped(f"{name} (seed {seed}) asked for a new cell after its budget")
+        if spec.kind == "driven" and calls - calls_at_new > max_asks:
+            raise RunStopped(f"{name} (seed {seed}) asked {max_asks} times in a row for "
+                             "cells it already knew")
+        try:
+            score = oracle(cell)
+        except BudgetExhausted:
+            refused = True
+            raise
         if oracle.lookups > n_seen:  # a new lookup: stamp the strategy's own time so far
-            n_seen = oracle.lookups
+            n_seen, calls_at_new = oracle.lookups, calls
             stamps.append(time.perf_counter() - t0 - oracle.wall)
         return score
 
@@ -228,13 +257,25 @@ def _run_search(spec, name, seed, truth, budget, noise, time_scale, max_asks) ->
                 strategy.tell(arch, evaluate(spec.to_cell(arch)))
     except BudgetExhausted:
         info["stopped_by"] = "budget"
+    except RunStopped as e:  # by the driver: past the budget, or repeating itself
+        info["stop_reason"] = str(e)
+    if refused:
+        info["stopped_by"] = "budget"
     wall = time.perf_counter() - t0
     own = np.asarray(stamps, float) * time_scale
     if own.size:
         own[-1] = (wall - oracle.wall) * time_scale  # the last entry: all of the strategy's time
-    info.update(asks=asks, stalled=asks >= max_asks and not oracle.exhausted)
+    stalled = (asks >= max_asks or "stop_reason" in info) and not oracle.exhausted
+    info.update(asks=asks, stalled=stalled)
     return Run.from_lookups(name, seed, spec.kind, truth, oracle.cells, oracle.scores,
                             np.cumsum(oracle.times), own, wall, info)
+
+
+def _known(oracle, cell) -> bool:
+    try:
+        return cell_index(cell) in oracle.known
+    except Exception:  # noqa: BLE001 (a malformed cell: the oracle will say what is wrong)
+        return False
 
 
 def _run_oneshot(spec, name, seed, truth, time_scale) -> Run:
@@ -258,6 +299,15 @@ def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth
     max_asks: asks per run before a strategy that only repeats known cells is stopped
     (default 10 x budget). Deterministic for fixed seeds (given deterministic strategies).
     """
+    checks.integer("budget", budget, min=1)
+    if not isinstance(strategies, dict) or not strategies:
+        raise TypeError(f"strategies must be a non-empty dict {{name: strategy}}, got {strategies!r}")
+    checks.choice("noise", noise, ("seed", "mean"))
+    checks.number("time_scale", time_scale, min=0, min_open=True)
+    if max_asks is not None:
+        checks.integer("max_asks", max_asks, min=1)
+    if truth is not None and not isinstance(truth, Truth):
+        raise TypeError(f"truth must be a compare.Truth, got {type(truth).__name__}")
     if truth is None:
         if bench is None:
             from .benchmark import Benchmark
@@ -268,14 +318,28 @@ def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth
     max_asks = 10 * budget if max_asks is None else max_asks
     jobs = [(name, s) for name in specs for s in seed_lists[name]]
     runs: dict[str, list[Run]] = {name: [] for name in specs}
+    errors: list[dict] = []
     for name, s in tqdm(jobs, desc="compare", disable=not progress):
         spec = specs[name]
-        if spec.kind == "oneshot":
-            runs[name].append(_run_oneshot(spec, name, s, truth, time_scale))
-        else:
-            runs[name].append(_run_search(spec, name, s, truth, budget, noise, time_scale,
-                                          max_asks))
-    return Results(runs, budget, truth.best, time_scale, metric)
+        try:
+            if spec.kind == "oneshot":
+                runs[name].append(_run_oneshot(spec, name, s, truth, time_scale))
+            else:
+                runs[name].append(_run_search(spec, name, s, truth, budget, noise, time_scale,
+                                              max_asks))
+        except (Exception, KeyboardInterrupt) as e:  # keep what finished; say what did not
+            what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            errors.append({"name": name, "seed": s, "error": what,
+                           "traceback": traceback.format_exc()})
+            stop = isinstance(e, KeyboardInterrupt)
+            warnings.warn(f"compare: {name} (seed {s}) failed with {what}"
+                          + ("; stopped, returning the runs that finished" if stop
+                             else "; the other runs go on (Results.errors has the traceback)"),
+                          stacklevel=2)
+            if stop:
+                break
+    runs = {name: r for name, r in runs.items() if r}  # a name with no finished run drops out
+    return Results(runs, budget, truth.best, time_scale, metric, errors=errors)
 
 
 def calibrate_time(bench, cells=None) -> float:

@@ -84,12 +84,14 @@ class Run:
 
 class Results:
     """runs: {name: [Run per seed]}; budget: lookups per discrete run; best: the best value
-    of the metric in the space; time_scale: recorded seconds per wall second."""
+    of the metric in the space; time_scale: recorded seconds per wall second; errors: the
+    runs that failed or were interrupted ({"name", "seed", "error", "traceback"} each)."""
 
     def __init__(self, runs: dict, budget: int, best: float, time_scale: float = 1.0,
-                 metric: str = "test_acc"):
+                 metric: str = "test_acc", errors: list | None = None):
         self.runs, self.budget, self.best = runs, budget, best
         self.time_scale, self.metric = time_scale, metric
+        self.errors = list(errors or [])
 
     @property
     def names(self) -> list[str]:

@@ -11,6 +11,9 @@ import warnings
 from dataclasses import dataclass, replace
 
 
+PICKS = {"quick": 0, "full": 1}  # which of pick(quick, full) each profile name takes
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str                 # "quick" or "full"
@@ -23,9 +26,21 @@ class Profile:
     limit: int | None         # cap on training images (None = all)
     seeds: int                # repeats behind every curve drawn with a band
 
+    def __post_init__(self):  # checked here without naslib_mini.checks: no torch import
+        if self.name not in PICKS:
+            raise ValueError(f"Profile.name must be one of {', '.join(map(repr, PICKS))} (it "
+                             f"decides what pick() returns), got {self.name!r}")
+        for name in ("num_epochs", "batch_size", "C", "layers", "seeds", "image_size", "limit"):
+            v = getattr(self, name)
+            if (v is not None or name not in ("image_size", "limit")) and \
+                    (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+                raise ValueError(f"Profile.{name} must be an integer >= 1, got {v!r}")
+        if not isinstance(self.dataset, str):
+            raise TypeError(f"Profile.dataset must be a dataset name, got {self.dataset!r}")
+
     def pick(self, quick, full):
         """The value for this profile: `P.pick(8, 200)` is 8 in quick, 200 in full."""
-        return quick if self.name == "quick" else full
+        return (quick, full)[PICKS[self.name]]
 
     def replace(self, **changes) -> "Profile":
         return replace(self, **changes)

@@ -19,6 +19,7 @@ import time
 import numpy as np
 import torch
 
+from . import checks
 from .compare import Discrete, OneShot
 from .spaces import nb201
 from .strategies.controller import Controller, nb201_steps
@@ -34,6 +35,11 @@ __all__ = ["tokens_to_cell", "random_search", "regularized_evolution", "local_se
 
 def tokens_to_cell(tokens) -> tuple[str, ...]:
     """6 op ids (the controller's and NAO's tokens) -> 6 op names."""
+    tokens = [int(t) if isinstance(t, torch.Tensor) and t.dim() == 0 else t for t in tokens]
+    if len(tokens) != len(nb201.EDGES):
+        raise nb201.NB201Error(f"a cell is {len(nb201.EDGES)} op ids, got {len(tokens)}: {tokens}")
+    for e, t in enumerate(tokens):
+        checks.integer(f"token {e}", t, min=0, max=len(nb201.OPS) - 1)
     return tuple(nb201.OPS[int(t)] for t in tokens)
 
 

@@ -25,12 +25,15 @@ import gzip
 import os
 import pickle
 import struct
+import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import checks
+from .checks import corrupt
 from .utils import resolve_device
 
 KNOWN = ("digits", "cifar10", "fashion_mnist", "synthetic")
@@ -100,7 +103,10 @@ def default_root() -> str:
 
 
 def _check_name(name: str) -> str:
-    key = str(name).strip().lower().replace("-", "_")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name (str), one of {', '.join(KNOWN)}; got "
+                        f"{type(name).__name__} {name!r}")
+    key = name.strip().lower().replace("-", "_")
     if key in KNOWN:
         return key
     close = difflib.get_close_matches(key, KNOWN, n=1)
@@ -143,11 +149,40 @@ def _ensure(folder: str, files: list[str], download: bool, fetch, what: str, how
         raise DatasetNotFoundError(message + " (A download ran but the files are still missing.)")
 
 
-def _unpickle(path: str) -> dict:
-    """A CIFAR batch file (a Python 2 pickle of a dict), keys as str."""
-    with open(path, "rb") as f:
-        d = pickle.load(f, encoding="bytes")
-    return {k.decode() if isinstance(k, bytes) else k: v for k, v in d.items()}
+def _unpickle(path: str, keys: tuple[str, ...]) -> dict:
+    """A CIFAR batch file (a Python 2 pickle of a dict), keys as str; CorruptFileError names
+    the file when it cannot be read or lacks one of `keys`."""
+    try:
+        with open(path, "rb") as f:
+            d = pickle.load(f, encoding="bytes")
+    except Exception as e:  # noqa: BLE001 (truncated, not a pickle, ...)
+        raise corrupt(path, f"not a readable CIFAR-10 batch ({type(e).__name__}: {e})",
+                      _CIFAR_TODO) from e
+    if not isinstance(d, dict):
+        raise corrupt(path, f"holds a {type(d).__name__}, not a CIFAR-10 batch (a dict)", _CIFAR_TODO)
+    d = {k.decode() if isinstance(k, bytes) else k: v for k, v in d.items()}
+    missing = [k for k in keys if k not in d]
+    if missing:
+        raise corrupt(path, f"has no {', '.join(map(repr, missing))} entry", _CIFAR_TODO)
+    return d
+
+
+_CIFAR_TODO = f"delete it and download CIFAR-10 again ({CIFAR_URL})"
+
+
+def _cifar_batch(path: str, n_classes: int):
+    """(X (N, 3, 32, 32) uint8, y (N,)) of one batch file, checked image for label."""
+    d = _unpickle(path, ("data", "labels"))
+    X, y = np.asarray(d["data"]), np.asarray(d["labels"])
+    if X.ndim != 2 or X.shape[1] != 3 * 32 * 32 or X.dtype != np.uint8:
+        raise corrupt(path, f"its images are {X.dtype} of shape {X.shape}, expected uint8 "
+                      "(N, 3072)", _CIFAR_TODO)
+    if y.shape != (len(X),):
+        raise corrupt(path, f"{len(X)} images but {y.size} labels, so labels would be matched "
+                      "to the wrong images", _CIFAR_TODO)
+    if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes):
+        raise corrupt(path, f"labels outside 0..{n_classes - 1}", _CIFAR_TODO)
+    return X.reshape(-1, 3, 32, 32), y  # (N, 3072) -> (N, C, H, W)
 
 
 def _read_cifar(root: str, download: bool):
@@ -158,15 +193,14 @@ def _read_cifar(root: str, download: bool):
         import torchvision
         torchvision.datasets.CIFAR10(root, train=True, download=True)
     _ensure(folder, CIFAR_FILES, download, fetch, "CIFAR-10", how)
-
-    def batch(name):
-        d = _unpickle(os.path.join(folder, name))
-        X = np.asarray(d["data"], np.uint8).reshape(-1, 3, 32, 32)  # (N, 3072) -> (N, C, H, W)
-        return X, np.asarray(d["labels"])
-    train = [batch(f"data_batch_{i}") for i in range(1, 6)]
-    X_test, y_test = batch("test_batch")
-    names = _unpickle(os.path.join(folder, "batches.meta"))["label_names"]
+    meta = os.path.join(folder, "batches.meta")
+    names = _unpickle(meta, ("label_names",))["label_names"]
     classes = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    if not classes:
+        raise corrupt(meta, "lists no class names", _CIFAR_TODO)
+    train = [_cifar_batch(os.path.join(folder, f"data_batch_{i}"), len(classes))
+             for i in range(1, 6)]
+    X_test, y_test = _cifar_batch(os.path.join(folder, "test_batch"), len(classes))
     X = np.concatenate([b[0] for b in train])  # (50000, 3, 32, 32) uint8
     y = np.concatenate([b[1] for b in train])
     return X, y, X_test, y_test, classes
@@ -176,13 +210,24 @@ def _read_idx(path: str, magic: int) -> np.ndarray:
     """An idx file (big-endian header: magic, then one uint32 per dim; uint8 data), .gz or plain."""
     if not os.path.exists(path):
         path += ".gz"
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        raw = f.read()
-    found = struct.unpack(">I", raw[:4])[0]
+    todo = f"delete it and download Fashion-MNIST again ({FMNIST_URL})"
+    try:
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:  # a truncated or damaged .gz
+        raise corrupt(path, f"cannot be read ({type(e).__name__}: {e})", todo) from e
+    found = struct.unpack(">I", raw[:4])[0] if len(raw) >= 4 else None
     if found != magic:
-        raise ValueError(f"{path}: magic number {found}, expected {magic}")
+        raise corrupt(path, f"magic number {found}, expected {magic} (not an idx file of this "
+                      "kind)", todo)
     ndim = magic & 0xFF
+    if len(raw) < 4 + 4 * ndim:
+        raise corrupt(path, "its header is cut off", todo)
     shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    size = int(np.prod(shape))
+    if len(raw) - 4 - 4 * ndim != size:
+        raise corrupt(path, f"its header announces {shape} = {size} bytes of data, the file "
+                      f"holds {len(raw) - 4 - 4 * ndim} (truncated or damaged)", todo)
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -197,6 +242,14 @@ def _read_fashion_mnist(root: str, download: bool):
     _ensure(folder, FMNIST_FILES, download, fetch, "Fashion-MNIST", how)
     X, y, X_test, y_test = (_read_idx(os.path.join(folder, f), 2049 if "labels" in f else 2051)
                             for f in FMNIST_FILES)  # images (N, 28, 28), labels (N,)
+    for images, labels, f in ((X, y, FMNIST_FILES[1]), (X_test, y_test, FMNIST_FILES[3])):
+        if len(images) != len(labels):
+            raise corrupt(os.path.join(folder, f), f"{len(labels)} labels for {len(images)} "
+                          "images in the matching images file", "delete both files and "
+                          f"download Fashion-MNIST again ({FMNIST_URL})")
+        if labels.size and labels.max() >= len(FMNIST_CLASSES):
+            raise corrupt(os.path.join(folder, f), f"a label {labels.max()} outside 0..9",
+                          f"delete it and download Fashion-MNIST again ({FMNIST_URL})")
     return X[:, None], y, X_test[:, None], y_test, list(FMNIST_CLASSES)  # (N, 1, 28, 28)
 
 
@@ -205,7 +258,12 @@ def _digits(val_fraction: float, seed: int):
     d = load_digits()
     X, y = d.images[:, None], d.target  # (1797, 1, 8, 8) in 0..16, (1797,)
     rest, test = _stratified_split(np.arange(len(y)), y, 0.2, seed)
-    train, val = _stratified_split(rest, y, val_fraction, seed)
+    try:
+        train, val = _stratified_split(rest, y, val_fraction, seed)
+    except ValueError as e:  # too few images on one side for a stratified split
+        raise ValueError(f"val_fraction={val_fraction} leaves too few digits on one side: a "
+                         f"stratified split of {len(rest)} images needs at least one per class "
+                         "in each part") from e
     parts = [_as_split(X[i], y[i], 16.0) for i in (train, val, test)]
     return parts, [str(c) for c in range(10)]
 
@@ -259,10 +317,15 @@ def load(name: str = "digits", *, root: str | None = None, image_size: int | Non
     download: fetch missing cifar10 / fashion_mnist files through torchvision.
     """
     name = _check_name(name)
-    if not 0 <= val_fraction < 1:
-        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be a positive number of examples, got {limit}")
+    checks.number("val_fraction", val_fraction, min=0, max=1, max_open=True)
+    if limit is not None:
+        checks.integer("limit (a number of training examples)", limit, min=1)
+    if image_size is not None:
+        checks.integer("image_size", image_size, min=1)
+    checks.integer("seed", seed, min=0)
+    checks.flag("download", download)
+    checks.device("device", device)
+    checks.path("root", root, none=True, file=False)
     root = os.path.expanduser(os.fspath(root)) if root is not None else default_root()
     if name == "digits":
         parts, classes = _digits(val_fraction, seed)

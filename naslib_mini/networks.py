@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from . import checks
 from .genotypes import Cell, Genotype
 from .ops import FactorizedReduce, ReLUConvBN, make_op
 
@@ -63,10 +64,18 @@ class CellNetwork(nn.Module):
                  num_classes: int = 10, in_channels: int = 3, stem_multiplier: int = 3,
                  reductions: tuple[int, ...] | None = None):
         super().__init__()
+        if not isinstance(genotype, (Genotype, Cell)):
+            raise TypeError(f"genotype must be a genotypes.Genotype or Cell, got "
+                            f"{type(genotype).__name__} (parse strings with Genotype.from_string)")
+        for name, v in (("C", C), ("layers", layers), ("num_classes", num_classes),
+                        ("in_channels", in_channels), ("stem_multiplier", stem_multiplier)):
+            checks.integer(name, v, min=1)
         normal, reduce = ((genotype.normal, genotype.reduce) if isinstance(genotype, Genotype)
                           else (genotype, genotype))
         if reductions is None:
             reductions = (layers // 3, 2 * layers // 3) if layers >= 3 else ()
+        if any(not isinstance(r, int) or not 0 <= r < layers for r in reductions):
+            raise ValueError(f"reductions {tuple(reductions)} must be cell indices 0..{layers - 1}")
         C_stem = stem_multiplier * C
         self.stem = nn.Sequential(nn.Conv2d(in_channels, C_stem, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(C_stem))

@@ -12,7 +12,10 @@ architect, a GDAS temperature, a sampled path) is a `Callback`, never a copy of 
 - Seeded: shuffling and augmentation draw from one torch.Generator, so a CPU run repeats.
 - checkpoint="run.pt": the state is saved atomically after every epoch; calling `fit` again
   with the same path resumes after the last finished epoch and ends exactly where an
-  uninterrupted run would have.
+  uninterrupted run would have. A checkpoint of other settings or other data is refused
+  (naslib_mini.checkpoint says what must match).
+- Checked: every argument and the data (shapes, label types, NaN) before any work, with an
+  error that names the culprit (naslib_mini.checks).
 - Returns the history as plain data: {"epoch": [...], "train_loss": [...], ...}.
 """
 from __future__ import annotations
@@ -27,7 +30,12 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from . import checkpoint as ckpt
+from . import checks
 from .utils import atomic_save, resolve_device, set_threads
+
+OPTIMIZERS = ("sgd", "adam")
+SCHEDULERS = (None, "cosine")
 
 
 class Callback:
@@ -64,18 +72,29 @@ def _autocast(device, amp: bool | None = None):
 
 
 def _as_xy(split, device, channels_last=None):
-    X, y = (split.X, split.y) if hasattr(split, "X") else split
+    X, y = checks.pair("split", split)
     X, y = X.to(device), y.to(device)
     if (device.type == "cuda" if channels_last is None else channels_last) and X.dim() == 4:
         X = X.contiguous(memory_format=torch.channels_last)
     return X, y
 
 
-@torch.no_grad()
 def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cross_entropy,
              channels_last: bool | None = None, amp: bool | None = None):
     """Mean loss and accuracy of `net` on a split (anything with .X and .y, or an (X, y) pair)."""
-    device = resolve_device(device)
+    checks.integer("batch_size", batch_size, min=1)
+    checks.function("loss_fn", loss_fn)
+    device = resolve_device(checks.device("device", device))
+    if loss_fn is F.cross_entropy:
+        _, y = checks.split("split", split, net, classify=True)
+        loss_fn = checks.label_check(loss_fn, int(y.max()), "split")
+    else:
+        checks.split("split", split, net, classify=False)
+    return _evaluate(net, split, batch_size, device, loss_fn, channels_last, amp)
+
+
+@torch.no_grad()
+def _evaluate(net, split, batch_size, device, loss_fn, channels_last, amp=None):
     X, y = _as_xy(split, device, channels_last)
     was_training = net.training
     net.eval()
@@ -86,8 +105,7 @@ def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cro
             loss_sum += loss_fn(logits, y[i:i + batch_size], reduction="sum")
             correct += (logits.argmax(1) == y[i:i + batch_size]).sum()
     net.train(was_training)
-    n = max(len(y), 1)
-    return loss_sum.item() / n, correct.item() / n
+    return loss_sum.item() / len(y), correct.item() / len(y)
 
 
 class Trainer:
@@ -122,7 +140,7 @@ class Trainer:
             "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "numpy_rng": np.random.get_state(), "python_rng": random.getstate(),
-            "callbacks": [cb.state_dict() for cb in self.callbacks],
+            "callbacks": [st for st in (cb.state_dict() for cb in self.callbacks) if st],
         }
 
     def load_state_dict(self, s):
@@ -137,7 +155,8 @@ class Trainer:
             torch.cuda.set_rng_state_all(s["cuda_rng"])
         np.random.set_state(s["numpy_rng"])
         random.setstate(s["python_rng"])
-        for cb, state in zip(self.callbacks, s["callbacks"]):
+        stateful = [cb for cb in self.callbacks if cb.state_dict()]  # as saved: in order
+        for cb, state in zip(stateful, s["callbacks"], strict=True):
             cb.load_state_dict(state)
 
 
@@ -148,6 +167,32 @@ def make_optimizer(net, name="sgd", lr=0.05, momentum=0.9, weight_decay=3e-4):
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     raise ValueError(f"unknown optimizer {name!r}; choose 'sgd' or 'adam'")
+
+
+def _check_settings(num_epochs, lr, optimizer, momentum, weight_decay, batch_size, scheduler,
+                    grad_clip, augment, loss_fn, seed, callbacks, checkpoint, progress,
+                    channels_last):
+    checks.integer("num_epochs", num_epochs, min=1)
+    checks.number("lr", lr, min=0, min_open=True)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd' or 'adam'")
+    checks.number("momentum", momentum, min=0, max=1, max_open=True)
+    checks.number("weight_decay", weight_decay, min=0)
+    checks.integer("batch_size", batch_size, min=1)
+    checks.choice("scheduler", scheduler, SCHEDULERS)
+    if grad_clip is not None:
+        checks.number("grad_clip", grad_clip, min=0, min_open=True)
+    checks.function("augment", augment, none=True)
+    checks.function("loss_fn", loss_fn)
+    checks.integer("seed", seed, min=0)
+    checks.path("checkpoint", checkpoint, none=True)
+    checks.flag("progress", progress)
+    if channels_last is not None:
+        checks.flag("channels_last", channels_last)
+    for i, cb in enumerate(callbacks):
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks[{i}] must be a train.Callback (subclass it), got "
+                            f"{type(cb).__name__}")
 
 
 def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
@@ -164,10 +209,39 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     channels_last: None = on CUDA only; True also speeds up small convs on CPU (~25% here).
     amp: bf16 autocast; None = on CUDA only, True also on the CPU (the CUDA recipe, testable
     without a GPU; torch's CPU bf16 kernels are slower and some are wrong, so not a default).
+    scheduler: "cosine" (to 0 over num_epochs) or None (constant lr).
     """
+    callbacks = list(callbacks)
+    checks.device("device", device)
+    if amp not in (None, True, False):
+        raise TypeError(f"amp must be None (bf16 on CUDA only), True or False, got {amp!r}")
+    _check_settings(num_epochs, lr, optimizer, momentum, weight_decay, batch_size, scheduler,
+                    grad_clip, augment, loss_fn, seed, callbacks, checkpoint, progress,
+                    channels_last)
+    train_split, val_split = _train_val(data)
+    classify = loss_fn is F.cross_entropy
+    X0, y0 = checks.split("train split", train_split, net, classify)
+    if val_split is not None:
+        if not len(checks.pair("validation split", val_split)[1]):
+            raise ValueError("the validation split is empty (0 examples); pass (train, None) "
+                             "as data to train without validation")
+        _, yv = checks.split("validation split", val_split, net, classify)
     device = resolve_device(device)
     if device.type == "cpu":
         set_threads()  # CPU results depend on the thread count: pin it (utils.set_threads)
+    config = None
+    if checkpoint is not None:  # before any work: who this run is
+        config = ckpt.run_identity(
+            net, (X0, y0), None if val_split is None else checks.pair("val", val_split),
+            callbacks=callbacks, num_epochs=num_epochs, lr=lr, momentum=momentum,
+            weight_decay=weight_decay, batch_size=batch_size, scheduler=scheduler,
+            grad_clip=grad_clip, optimizer=optimizer, seed=seed, augment=augment,
+            loss_fn=loss_fn, amp=amp)
+        for tmp in ckpt.remove_stale(checkpoint):
+            print(f"removed {tmp}, a temporary file left by an interrupted save")
+    if classify:  # after the run's identity, which records the user's loss_fn
+        top = max(int(y0.max()), int(yv.max()) if val_split is not None else 0)
+        loss_fn = checks.label_check(loss_fn, top, "the data")
     if channels_last is None:
         channels_last = device.type == "cuda"
     if device.type == "cuda":
@@ -176,7 +250,6 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
         net.to(device, memory_format=torch.channels_last)
     else:
         net.to(device)
-    train_split, val_split = (data.train, data.val) if hasattr(data, "train") else data
     X, y = _as_xy(train_split, device, channels_last)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     torch.manual_seed(seed)
@@ -184,30 +257,31 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, num_epochs) if scheduler == "cosine"
              else None)
     t = Trainer(net, opt, sched, device, gen, callbacks, amp)
-    config = {"num_epochs": num_epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
-              "optimizer": optimizer, "net": type(net).__name__,
-              "params": sum(p.numel() for p in net.parameters())}
     if checkpoint is not None and os.path.exists(checkpoint):
-        _resume(t, checkpoint, config)
+        state = ckpt.load(checkpoint)
+        ckpt.check_resumable(checkpoint, state, config)
+        t.load_state_dict(state)
     t.call("on_fit_start")
+    saved = t.epoch  # epochs finished (and in the checkpoint, when there is one)
     bar = tqdm(total=num_epochs, initial=t.epoch, desc=desc, disable=not progress, leave=True)
     try:
         while t.epoch < num_epochs and not t.stop:
             logs = _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip)
             if val_split is not None:
-                logs["val_loss"], logs["val_acc"] = evaluate(
-                    net, val_split, device=device, loss_fn=loss_fn, channels_last=channels_last,
-                    amp=amp)
+                logs["val_loss"], logs["val_acc"] = _evaluate(
+                    net, val_split, 1024, device, loss_fn, channels_last, amp)
             t.call("on_epoch_end", logs)
             for k, v in logs.items():
                 t.history.setdefault(k, []).append(v)
             if checkpoint is not None:
                 atomic_save({"config": config, **t.state_dict()}, checkpoint)
+            saved = t.epoch
             bar.update(1)
             bar.set_postfix({k: f"{logs[k]:.3f}" for k in ("train_loss", "val_acc") if k in logs})
     except KeyboardInterrupt:
-        where = f"; rerun with checkpoint={os.fspath(checkpoint)!r} to resume" if checkpoint else ""
-        print(f"Interrupted during epoch {t.epoch + 1}; {t.epoch} epochs were finished{where}.")
+        where = (f" (the checkpoint holds them); rerun with checkpoint={os.fspath(checkpoint)!r} "
+                 "to resume" if checkpoint else "")
+        print(f"Interrupted during epoch {saved + 1}; {saved} epochs were finished{where}.")
         raise
     finally:
         bar.close()
@@ -215,14 +289,13 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     return t.history
 
 
-def _resume(t, checkpoint, config):
-    # to the CPU: RNG states must stay CPU ByteTensors; load_state_dict moves the rest
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    if state.get("config") != config:
-        raise ValueError(
-            f"checkpoint {os.fspath(checkpoint)!r} belongs to another run "
-            f"({state.get('config')} vs {config}); delete it or pass a new path")
-    t.load_state_dict(state)
+def _train_val(data):
+    """(train, val) of fit's `data`: a Splits (or anything with .train and .val) or a pair."""
+    if hasattr(data, "train") and hasattr(data, "val"):
+        return data.train, data.val
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], data[1]
+    raise TypeError(f"data must be a data.Splits or a (train, val) pair, got {type(data).__name__}")
 
 
 def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):

@@ -67,8 +67,13 @@ def atomic_save(obj, path: str | os.PathLike) -> None:
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:  # an error or Ctrl-C mid-save: no temporary file stays behind
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def count_params(net: torch.nn.Module) -> int:

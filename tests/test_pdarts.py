@@ -199,5 +199,6 @@ def test_pdarts_search_runs_the_stages():
     assert r.genotype.normal == cap_skips(last.weights["normal"], last.primitives["normal"], 2)
     assert sum(op == "skip_connect" for *_, op in r.genotype.normal.edges) <= 2
     with pytest.raises(ValueError, match="expects 3 ops per edge"):
-        pdarts_search(d, stages=[Stage(3, 3)], primitives=ops, C=2, num_epochs=1, progress=False)
+        pdarts_search(d, stages=[Stage(3, 3)], primitives=ops, C=2, num_epochs=1, warmup_epochs=0,
+                      progress=False)
     assert torch.is_tensor(d.train.X)

@@ -26,6 +26,7 @@ import contextlib
 import torch
 from torch import nn
 
+from .. import checks
 from ..spaces import nb201
 from ..train import Callback
 from ..utils import resolve_device
@@ -133,8 +134,18 @@ class Architect(Callback):
                  init_scale: float = 1e-3, batch_size: int = 64, r: float = 1e-2,
                  warmup_epochs: int = 0, num_epochs: int | None = None, seed: int = 0,
                  device="auto", alphas=None):
-        if order not in (1, 2):
+        if not isinstance(order, int) or isinstance(order, bool) or order not in (1, 2):
             raise ValueError(f"order must be 1 (first order) or 2 (unrolled), got {order!r}")
+        checks.integer("batch_size", batch_size, min=1)
+        checks.integer("warmup_epochs", warmup_epochs, min=0)
+        if num_epochs is not None:
+            checks.integer("num_epochs", num_epochs, min=1)
+        checks.number("arch_lr", arch_lr, min=0, min_open=True)
+        checks.number("arch_weight_decay", arch_weight_decay, min=0)
+        checks.number("init_scale", init_scale, min=0)
+        checks.number("r", r, min=0, min_open=True)
+        checks.integer("seed", seed, min=0)
+        checks.split("val", val, classify=False)
         self.supernet, self.order, self.r = supernet, order, r
         self.batch_size, self.warmup_epochs, self.num_epochs = batch_size, warmup_epochs, num_epochs
         self.device = resolve_device(device)

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import checks
 from ..latency import LatencyModel, latency_loss
 from ..train import Callback
 from .densenas import ArchWeights, DenseSuperNet, derive, sample_ops
@@ -56,6 +57,21 @@ class DenseNASSearch(Callback):
                  warmup_sample: int | None = 1, weight_sample: int | None = 1,
                  arch_sample: int | None = 2, arch_every: int = 1, val_batch_size: int = 64,
                  seed: int = 0):
+        if not isinstance(supernet, DenseSuperNet):
+            raise TypeError(f"supernet must be a densenas.DenseSuperNet, got {type(supernet).__name__}")
+        checks.split("val", val, classify=False)
+        for name, v in (("lam", lam), ("alpha_lr", alpha_lr), ("beta_lr", beta_lr),
+                        ("arch_weight_decay", arch_weight_decay)):
+            checks.number(name, v, min=0)
+        checks.number("tau", tau, min=0, min_open=True)
+        checks.integer("warmup_epochs", warmup_epochs, min=0)
+        for name, v in (("warmup_sample", warmup_sample), ("weight_sample", weight_sample),
+                        ("arch_sample", arch_sample)):
+            if v is not None:
+                checks.integer(name, v, min=1)
+        checks.integer("arch_every", arch_every, min=1)
+        checks.integer("val_batch_size", val_batch_size, min=1)
+        checks.integer("seed", seed, min=0)
         s = supernet.space
         self.supernet, self.space, self.latency = supernet, s, latency
         self.val = (val.X, val.y) if hasattr(val, "X") else tuple(val)

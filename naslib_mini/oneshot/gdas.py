@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import torch
 
+from .. import checks
 from .architect import Architect
 
 _REDRAWS = 100  # Gumbel redraws before giving up (one is needed with probability ~1 - 1e-7)
@@ -75,6 +76,8 @@ class GDAS(Architect):
         super().__init__(supernet, val, order=1, num_epochs=num_epochs, seed=seed, **kwargs)
         if any(isinstance(a, list) for a in self.alphas.values()):
             raise ValueError("GDAS needs the same number of ops on every edge of a cell type")
+        checks.number("tau_min", tau_min, min=0, min_open=True)
+        checks.number("tau_max", tau_max, min=tau_min)
         self.tau_max, self.tau_min = tau_max, tau_min
         self.tau = tau_max
         self._gumbel_gen = torch.Generator().manual_seed(seed + 2)

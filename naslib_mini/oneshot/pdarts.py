@@ -35,6 +35,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .. import checks
 from .. import data as data_mod
 from ..genotypes import DARTS_PRIMITIVES, Cell, Genotype, GenotypeError
 from ..train import Callback
@@ -52,6 +53,11 @@ class Stage:
     layers: int             # cells in the search network (paper: 5, 11, 17)
     n_ops: int              # candidate ops on every edge during this stage (paper: 8, 5, 3)
     dropout: float = 0.0    # initial skip_connect dropout rate (paper, CIFAR-10: 0.1, 0.4, 0.7)
+
+    def __post_init__(self):
+        checks.integer("Stage.layers", self.layers, min=1)
+        checks.integer("Stage.n_ops", self.n_ops, min=1)
+        checks.number("Stage.dropout", self.dropout, min=0, max=1, max_open=True)
 
 
 PAPER_STAGES = (Stage(5, 8, 0.1), Stage(11, 5, 0.4), Stage(17, 3, 0.7))
@@ -211,7 +217,14 @@ def pdarts_search(data=None, *, stages: Sequence[Stage] = PAPER_STAGES, C: int =
     checkpoint: a folder; stage s checkpoints to stage{s}.pt there and resumes. More keyword
     arguments go to search() (momentum, weight_decay, grad_clip, order, ...).
     """
-    device = resolve_device(device)
+    if not isinstance(stages, (list, tuple)) or not stages \
+            or not all(isinstance(st, Stage) for st in stages):
+        raise TypeError(f"stages must be a non-empty sequence of pdarts.Stage, got {stages!r}")
+    checks.integer("num_epochs", num_epochs, min=1)
+    checks.integer("warmup_epochs", warmup_epochs, min=0, max=num_epochs - 1)
+    checks.integer("M (skip_connects kept)", M, min=0)
+    checks.integer("cost_repeats", cost_repeats, min=1)
+    device = resolve_device(checks.device("device", device))
     splits = data if data is not None else data_mod.load("digits", val_fraction=0.5, device=device)
     prims, records, t0 = _per_type(primitives), [], time.perf_counter()
     for s, stage in enumerate(stages):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from .. import checks
 from .. import data as data_mod
 from ..networks import CellNetwork
 from ..spaces import nb201
@@ -36,12 +37,18 @@ def make_supernet(space: str, *, num_classes: int = 10, in_channels: int = 3, C:
                   layers: int | None = None, **kwargs):
     """The supernet of a space. darts: SearchCNN(C=16, layers=8) unless given; nb201: the
     benchmark's network (C=16, one cell, one stage) unless given (layers = cells N)."""
+    for name, v in (("C", C), ("layers", layers)):
+        if v is not None:
+            checks.integer(name, v, min=1)
+    checks.integer("num_classes", num_classes, min=1)
+    checks.integer("in_channels", in_channels, min=1)
     if space == "darts":
-        return SearchCNN(C=C or 16, layers=layers or 8, num_classes=num_classes,
-                         in_channels=in_channels, **kwargs)
+        return SearchCNN(C=16 if C is None else C, layers=8 if layers is None else layers,
+                         num_classes=num_classes, in_channels=in_channels, **kwargs)
     if space == "nb201":
-        return NB201SuperNet(C=C or 16, N=layers or 1, stages=kwargs.pop("stages", 1),
-                             num_classes=num_classes, in_channels=in_channels, **kwargs)
+        return NB201SuperNet(C=16 if C is None else C, N=1 if layers is None else layers,
+                             stages=kwargs.pop("stages", 1), num_classes=num_classes,
+                             in_channels=in_channels, **kwargs)
     raise ValueError(f"unknown space {space!r}; choose one of {SPACES}")
 
 
@@ -106,11 +113,13 @@ def search(space: str = "darts", method="darts", data=None, *, num_epochs: int =
     if space not in SPACES:
         raise ValueError(f"unknown space {space!r}; choose one of {SPACES}")
     custom = isinstance(method, type) and issubclass(method, Architect)
-    if not custom and method not in METHODS:
+    if not custom and (not isinstance(method, str) or method not in METHODS):
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS} or pass an "
                          "Architect subclass")
+    _check_search(num_epochs, warmup_epochs, C, layers, tau_max, tau_min, order, arch_lr,
+                  arch_weight_decay, data)
     name = method.__name__ if custom else method
-    device = resolve_device(device)
+    device = resolve_device(checks.device("device", device))
     splits = data if data is not None else data_mod.load("digits", val_fraction=0.5, device=device)
     seed_everything(seed)
     supernet = make_supernet(space, num_classes=splits.num_classes, in_channels=splits.in_channels,
@@ -131,6 +140,32 @@ def search(space: str = "darts", method="darts", data=None, *, num_epochs: int =
                     C=C, layers=layers, batch_size=batch_size, lr=lr)
     return SearchResult(space, name, searcher.derive(), history, searcher, supernet,
                         time.perf_counter() - t0, settings)
+
+
+def _check_search(num_epochs, warmup_epochs, C, layers, tau_max, tau_min, order, arch_lr,
+                  arch_weight_decay, data):
+    """search()'s own settings (fit checks the weights' ones), before any work."""
+    checks.integer("num_epochs", num_epochs, min=1)
+    checks.integer("warmup_epochs", warmup_epochs, min=0)
+    if warmup_epochs >= num_epochs:
+        raise ValueError(f"warmup_epochs={warmup_epochs} >= num_epochs={num_epochs}: the "
+                         "architecture would never be trained; use fewer warm-up epochs")
+    for name, v in (("C", C), ("layers", layers)):
+        if v is not None:
+            checks.integer(name, v, min=1)
+    checks.choice("order", order, (1, 2))
+    checks.number("arch_lr", arch_lr, min=0, min_open=True)
+    checks.number("arch_weight_decay", arch_weight_decay, min=0)
+    checks.number("tau_min", tau_min, min=0, min_open=True)
+    checks.number("tau_max", tau_max, min=tau_min)
+    if data is not None:
+        if not (hasattr(data, "train") and hasattr(data, "val")):
+            raise TypeError(f"data must be a data.Splits (train trains the weights, val the "
+                            f"architecture), got {type(data).__name__}")
+        if not len(checks.pair("data.val", data.val)[1]):
+            raise ValueError("data.val is empty: the architecture is trained on the validation "
+                             "split; load the data with val_fraction > 0 (DARTS: 0.5)")
+        checks.split("data.val", data.val)
 
 
 def retrain(genotype, splits, *, C: int = 36, layers: int = 20, num_epochs: int = 600,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .. import checks
 from ..train import Callback, fit
 
 
@@ -39,9 +40,9 @@ class PathSampler:
     name = "sampler"
 
     def __init__(self, n_layers: int, n_choices: int, seed: int = 0):
-        if n_layers < 1 or n_choices < 1:
-            raise ValueError(f"need n_layers >= 1 and n_choices >= 1, got {n_layers}, {n_choices}")
-        self.n_layers, self.n_choices = int(n_layers), int(n_choices)
+        self.n_layers = checks.integer("n_layers", n_layers, min=1)
+        self.n_choices = checks.integer("n_choices", n_choices, min=1)
+        checks.integer("seed", seed, min=0)
         self.rng = np.random.default_rng(seed)
 
     @property
@@ -137,7 +138,10 @@ class SinglePathTraining(Callback):
     """
 
     def __init__(self, sampler: PathSampler, record: bool = True):
-        self.sampler, self.record = sampler, record
+        if not isinstance(sampler, PathSampler):
+            raise TypeError(f"sampler must be a PathSampler (make_sampler('spos' | 'fairnas' | "
+                            f"'expectation', ...)), got {type(sampler).__name__}")
+        self.sampler, self.record = sampler, checks.flag("record", record)
         self.counts = np.zeros((sampler.n_layers, sampler.n_choices), np.int64)
         self._history: list[np.ndarray] = []
 

@@ -26,6 +26,8 @@ import functools
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import checks
+
 NAMES = ("nb201", "darts", "zoph", "nasnet", "pnas", "fairnas", "densenas")
 
 
@@ -47,9 +49,10 @@ def get(name: str, **settings) -> Space:
     nasnet: B=5, ops, combiners=("add",); pnas: B=5, ops; fairnas: n_layers=19;
     densenas: space=densenas.DENSENAS_MBV2."""
     from importlib import import_module
-    if name not in NAMES:
+    if not isinstance(name, str) or name not in NAMES:
         raise ValueError(f"unknown space {name!r}; choose one of {', '.join(NAMES)}")
     m = import_module(f"{__name__}.{name}")
+    _check_settings(name, settings, m)
     p = functools.partial
     if name == "nb201":
         if settings:
@@ -75,3 +78,35 @@ def get(name: str, **settings) -> Space:
     s = dict(space=m.DENSENAS_MBV2) | settings
     return Space(name, s, m.size(**s), p(m.sample, **s), p(m.mutate, **s), p(m.neighbours, **s),
                  p(m.encode, **s))
+
+
+SETTINGS = {"nb201": (), "darts": ("n_nodes", "ops", "n_inputs", "k"), "zoph": ("n_layers", "strides"),
+            "nasnet": ("B", "ops", "combiners"), "pnas": ("B", "ops"), "fairnas": ("n_layers",),
+            "densenas": ("space",)}
+
+
+def _check_settings(name: str, s: dict, m) -> None:
+    """Each setting known to the space and in its range, before any counting."""
+    unknown = sorted(set(s) - set(SETTINGS[name]))
+    if unknown:
+        raise TypeError(f"space {name!r} has no setting {', '.join(unknown)}; "
+                        + (f"its settings: {', '.join(SETTINGS[name])}" if SETTINGS[name]
+                           else f"{name} has no settings"))
+    for key in ("n_nodes", "n_inputs", "B", "n_layers"):
+        if key in s:
+            checks.integer(f"{name} {key}", s[key], min=1)
+    if "k" in s:
+        checks.integer("darts k (edges per node)", s["k"], min=1, max=s.get("n_inputs", 2))
+    if name == "fairnas" and "n_layers" in s:
+        checks.integer("fairnas n_layers", s["n_layers"], min=1, max=len(m.LAYERS))
+    if "strides" in s:
+        checks.flag("zoph strides", s["strides"])
+    for key in ("ops", "combiners"):
+        if key in s:
+            v = s[key]
+            if isinstance(v, str) or not hasattr(v, "__len__") or not len(v) \
+                    or not all(isinstance(o, str) for o in v) or len(set(v)) != len(v):
+                raise ValueError(f"{name} {key} must be a non-empty sequence of distinct names, "
+                                 f"got {v!r}")
+    if "space" in s and not isinstance(s["space"], m.DenseSpace):
+        raise TypeError(f"densenas space must be a densenas.DenseSpace, got {type(s['space']).__name__}")

@@ -374,6 +374,12 @@ def tokens_to_genotype(tokens, B: int = 5, ops=NASNET_OPS) -> NasnetGenotype:
     tokens = [int(t) for t in tokens]
     if len(tokens) != 8 * B:
         raise NasnetError(f"expected {8 * B} tokens for 2 cells of {B} blocks, got {len(tokens)}")
+    for k, t in enumerate(tokens):  # in1, in2 of block b: 0..b+1; op1, op2: 0..len(ops)-1
+        b, pos = k % (4 * B) // 4, k % 4
+        n = b + 2 if pos < 2 else len(ops)
+        if not 0 <= t < n:
+            raise NasnetError(f"token {k} (block {b}, {('in1', 'in2', 'op1', 'op2')[pos]}) is "
+                              f"{t}, outside 0..{n - 1}")
     cells = []
     for c in range(2):
         t = tokens[4 * B * c: 4 * B * (c + 1)]

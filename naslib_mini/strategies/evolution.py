@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from .. import checks
+
 __all__ = ["RegularizedEvolution", "LocalSearch"]
 
 
@@ -52,9 +54,11 @@ class RegularizedEvolution:
 
     def __init__(self, sample: Callable, mutate: Callable, population_size: int = 100,
                  sample_size: int = 25, seed: int = 0):
-        if population_size < 1 or sample_size < 1:
-            raise ValueError(f"population_size and sample_size must be >= 1, got "
-                             f"{population_size} and {sample_size}")
+        checks.function("sample", sample)
+        checks.function("mutate", mutate)
+        checks.integer("population_size", population_size, min=1)
+        checks.integer("sample_size", sample_size, min=1)
+        checks.integer("seed", seed, min=0)
         self.sample, self.mutate = sample, mutate
         self.population_size, self.sample_size = population_size, sample_size
         self.rng = np.random.default_rng(seed)
@@ -75,8 +79,9 @@ class RegularizedEvolution:
         return arch
 
     def tell(self, arch, score: float) -> None:
-        self.history.append((arch, float(score)))
-        self.population.append((arch, float(score)))
+        score = checks.number("score", score)
+        self.history.append((arch, score))
+        self.population.append((arch, score))
         if len(self.population) > self.population_size:
             self.population.popleft()  # the oldest dies, whatever its score
 
@@ -99,6 +104,9 @@ class LocalSearch:
 
     def __init__(self, sample: Callable, neighbours: Callable, seed: int = 0,
                  max_tries: int = 10_000):
+        checks.function("sample", sample)
+        checks.function("neighbours", neighbours)
+        checks.integer("max_tries", max_tries, min=1)
         self.sample, self.neighbours, self.max_tries = sample, neighbours, max_tries
         self.rng = np.random.default_rng(seed)
         self.known: dict[object, float] = {}
@@ -144,7 +152,7 @@ class LocalSearch:
                            "tries: the reachable space looks exhausted")
 
     def tell(self, arch, score: float) -> None:
-        score = float(score)
+        score = checks.number("score", score)
         self.known[arch] = score
         self.history.append((arch, score))
         if self._start is not None and arch == self._start:

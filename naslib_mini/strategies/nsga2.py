@@ -24,6 +24,8 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
+from .. import checks
+
 
 def dominates(a, b) -> bool:
     """Does objective vector a dominate b (minimisation)?"""
@@ -182,6 +184,8 @@ class NSGA2:
             raise ValueError("tell() must answer the architecture that ask() returned")
         self._pending.pop(0)
         f = np.asarray(f, float).ravel()
+        if not f.size or not np.isfinite(f).all():
+            raise ValueError(f"the objectives of {arch!r} must be finite numbers, got {f.tolist()}")
         self._told.append((arch, f))
         self.evaluated[self.key(arch)] = (arch, f)
         if len(self._told) == self.pop_size:
@@ -231,6 +235,8 @@ class NSGA2:
     def run(self, evaluate: Callable, generations: int) -> "NSGA2":
         """Evaluate the initial population and `generations` generations of offspring;
         an architecture whose key was scored before reuses that score."""
+        checks.function("evaluate", evaluate)
+        checks.integer("generations", generations, min=0)
         for _ in range((generations + (0 if self.population else 1)) * self.pop_size):
             arch = self.ask()
             k = self.key(arch)

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
+
 
 class RandomSearch:
     def __init__(self, sample, seed: int = 0):
         """sample: a function rng -> architecture (e.g. spaces.darts.sample)."""
+        checks.function("sample", sample)
+        checks.integer("seed", seed, min=0)
         self.sample, self.rng = sample, np.random.default_rng(seed)
         self.history: list[tuple[object, float]] = []
 
@@ -17,7 +21,7 @@ class RandomSearch:
         return self.sample(self.rng)
 
     def tell(self, arch, score: float) -> None:
-        self.history.append((arch, float(score)))
+        self.history.append((arch, checks.number("score", score)))
 
     def best(self):
         if not self.history:
@@ -27,6 +31,8 @@ class RandomSearch:
 
 def run(strategy, evaluate, budget: int) -> list[float]:
     """Ask, evaluate and tell `budget` times; return the scores in evaluation order."""
+    checks.integer("budget", budget, min=1)
+    checks.function("evaluate", evaluate)
     scores = []
     for _ in range(budget):
         arch = strategy.ask()
