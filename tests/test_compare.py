@@ -151,9 +151,11 @@ def test_regret_and_selection_on_a_hand_made_table():
 
 def test_truth_from_a_benchmark_uses_seed_values_and_the_seed_mean_test():
     class FakeBench:
-        seeds = (0, 1)
+        seeds, path = (0, 1), "fake"
+        search_dataset, report_dataset = "search", "report"
 
-        def table(self, metric, seed=None):
+        def table(self, metric, dataset=None, seed=None):
+            assert dataset == ("report" if metric == "test_acc" else "search")
             v = {"val_acc": np.array([[0.1, 0.2], [0.3, 0.4]]),
                  "train_time": np.array([[1.0, 2.0], [3.0, 4.0]]),
                  "test_acc": np.array([[0.5, 0.7], [0.6, 0.8]])}[metric]  # (N, S)
@@ -163,6 +165,25 @@ def test_truth_from_a_benchmark_uses_seed_values_and_the_seed_mean_test():
     np.testing.assert_allclose(t.val, [[0.1, 0.3], [0.2, 0.4]])  # (S, N)
     np.testing.assert_allclose(t.test, [0.6, 0.7])
     assert t.best == pytest.approx(0.7)
+
+    class SeedAveraged(FakeBench):  # the real NAS-Bench-201 extract: one value per cell
+        seeds = ()
+
+        def table(self, metric, dataset=None, seed=None):
+            assert seed is None
+            return super().table(metric, dataset)
+
+    t = Truth.from_benchmark(SeedAveraged())
+    np.testing.assert_allclose(t.val, [[0.15, 0.35]])  # (1, N): the seed-mean
+    assert Oracle(t, budget=2, seed=3)(1) == pytest.approx(0.35)
+
+    class Partial(FakeBench):
+        def table(self, metric, dataset=None, seed=None):
+            v = super().table(metric, dataset, seed)
+            return np.where(np.arange(len(v)) == 1, np.nan, v) if metric == "val_acc" else v
+
+    with pytest.raises(ValueError, match="partial build"):
+        Truth.from_benchmark(Partial())
     with pytest.raises(ValueError):
         Truth(np.ones((2, 3)), np.ones((2, 3)), np.ones(4))
 
