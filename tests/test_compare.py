@@ -282,3 +282,22 @@ def test_exact_random_search_expectation_matches_enumeration():
         assert expected_random_regret(values, regret, [n])[0] == pytest.approx(np.mean(brute))
     o = Oracle(TRUTH, budget=1, seed=4)
     assert o.values[123] == o(123)
+
+
+def test_bootstrap_interval_stays_in_range_and_needs_seeds():
+    from naslib_mini.compare_stats import MIN_SEEDS, bootstrap_ci, difference_ci, verdict
+    x = np.array([0.0] * 18 + [0.05, 0.3])  # regrets: mostly 0, skewed
+    lo, hi = bootstrap_ci(x)
+    assert 0 <= lo <= x.mean() <= hi <= x.max()
+    assert ci95(x) > x.mean()  # the t-interval would reach below 0 here
+    assert all(math.isnan(v) for v in bootstrap_ci(x[:MIN_SEEDS - 1]))
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.1, 0.01, 20), rng.normal(0.2, 0.01, 20)
+    lo, hi = difference_ci(a, b)
+    assert lo < a.mean() - b.mean() < hi < 0
+    assert verdict("A", a, "B", b).startswith("A beats B")
+    assert verdict("B", b, "A", a).startswith("A beats B")
+    assert verdict("A", a, "B", b, lower_is_better=False).startswith("B beats A")
+    same = rng.normal(0.1, 0.05, 20)
+    assert "not separable at 20 seeds" in verdict("A", a, "C", same + (a.mean() - same.mean()))
+    assert "not separable at 2 seeds" in verdict("A", a[:2], "B", b[:2])
