@@ -134,3 +134,20 @@ def test_a_partial_table_never_answers_nan(partial):
     i, v = bench.best("val_acc")
     assert i != gone and np.isfinite(v) and v == np.nanmax(t)
     assert bench.rank(i) == 1
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_a_missing_or_corrupt_file_names_the_file_and_the_fix(name, tmp_path):
+    from naslib_mini.tabular import BenchmarkFileError
+    cls = TABLES[name]
+    missing = tmp_path / "missing.npz"
+    with pytest.raises(FileNotFoundError, match=f"{missing}.*(pack|build)"):
+        cls(str(missing))
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00not an npz")
+    with pytest.raises(BenchmarkFileError, match=f"{garbage}.*(pack|build)"):
+        cls(str(garbage))
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, meta=np.array("{}"), x=np.zeros(3))
+    with pytest.raises(BenchmarkFileError, match=str(foreign)):
+        cls(str(foreign))

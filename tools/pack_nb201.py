@@ -90,7 +90,8 @@ def readme_facts(src: str) -> tuple[dict, dict]:
             if line.startswith(f"| `{name}`"):
                 found = re.search(r"commit ([0-9a-f]{40})", line)
                 commits[name] = found.group(1) if found else None
-                assert src_file in line, f"README row of {name} does not name {src_file}"
+                if src_file not in line:
+                    raise CheckFailed(f"the README's row of {name} does not name {src_file}")
     return sums, commits
 
 
@@ -111,12 +112,14 @@ def param_counts(num_classes: int) -> np.ndarray:
         return count_params(NB201Network(cell, C=16, N=5, num_classes=num_classes, in_channels=3))
     base = build(("none",) * 6)
     per_op = {op: (build((op,) * 6) - base) / 6 for op in nb201.OPS}
-    assert all(float(v).is_integer() for v in per_op.values())
+    if not all(float(v).is_integer() for v in per_op.values()):
+        raise CheckFailed(f"parameters per op are not whole numbers: {per_op}")
     digits = np.array([[nb201.OPS.index(op) for op in nb201.index_to_ops(i)]
                        for i in range(nb201.NUM_CELLS)])             # (15625, 6)
     table = base + np.array([per_op[op] for op in nb201.OPS])[digits].sum(1)
     for i in np.random.default_rng(0).integers(nb201.NUM_CELLS, size=5):
-        assert table[i] == build(int(i)), f"params of cell {i} not additive"
+        if table[i] != build(int(i)):
+            raise CheckFailed(f"parameters of cell {i} are not base + one term per edge")
     return table.astype(np.int32)
 
 
