@@ -9,8 +9,9 @@ the referee.
 **Accounting** (the `Oracle`, the only door to the table during a search):
 
 - a *lookup* is the first query of a cell (one of the 15,625 indices): it costs 1 lookup and
-  the cell's recorded training time (`Benchmark.query(cell, "train_time")`, seconds of one
-  core of the machine that built the benchmark): the *simulated* training time;
+  the cell's recorded training time (`bench.query(cell, "train_time")`: for our digits table
+  seconds of one core of the machine that built it, for the real NAS-Bench-201 seconds of the
+  200-epoch cifar10-valid training on NAS-Bench-201's GPUs): the *simulated* training time;
 - a repeated query of a cell already looked up is free and returns the same number (the
   result is remembered, not retrained);
 - equivalent cells (the same function, `nb201.class_of`) are different cells: a strategy that
@@ -20,13 +21,22 @@ the referee.
   returns a randomly chosen seed's result per query; here the seed of every cell is drawn
   once per run seed s, ``seed_of = default_rng([s, 201]).integers(S, size=N)``, so a run
   repeats exactly, and all strategies run with seed s see the same draw (common random
-  numbers: their comparison is paired). ``noise="mean"`` answers the seed-mean instead;
+  numbers: their comparison is paired). ``noise="mean"`` answers the seed-mean instead.
+  The real NAS-Bench-201 extract (`nasbench201.NASBench201`) is seed-averaged: one value per
+  cell (S = 1), so every answer there is a seed-mean and a search sees less noise than in
+  NAS-Bench-201's own protocol, which answers one random seed;
 - past `budget` lookups, a query of a new cell raises `BudgetExhausted`.
 
 **Cost** is in simulated seconds: training time from the table, plus the strategy's own
 compute (fitting a surrogate, training a supernet) measured on this machine and multiplied by
 `time_scale` (recorded seconds per wall second now; see `calibrate_time`). One-shot methods
 make no lookups: their selection step may only use supernet scores, never the table.
+
+The table decides where a search looks and where it is judged: validation accuracy and
+training time come from `bench.search_dataset` ("digits"; "cifar10-valid" for the real
+NAS-Bench-201), regret from `metric` on `dataset` (default `bench.report_dataset`: "digits";
+"cifar10" for the real one, NAS-Bench-201's protocol: search on the cifar10-valid validation
+split, report CIFAR-10 test accuracy).
 
 **Regret** of a returned cell c (what the strategy would hand over: the best validation
 accuracy it has seen, earliest on ties): max over all cells of the seed-mean test accuracy
@@ -46,6 +56,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import checks
+from .benchmark import Benchmark
 from .compare_stats import Results, Run
 from .spaces import nb201
 
@@ -93,11 +104,16 @@ class Truth:
                                  "needs a result (is the benchmark a partial preview?)")
 
     @classmethod
-    def from_benchmark(cls, bench, metric: str = "test_acc") -> "Truth":
-        seeds = range(len(bench.seeds))
-        return cls(np.stack([bench.table("val_acc", seed=s) for s in seeds]),    # (S, N)
-                   np.stack([bench.table("train_time", seed=s) for s in seeds]),  # (S, N)
-                   bench.table(metric))                                          # (N,)
+    def from_benchmark(cls, bench, metric: str = "test_acc", dataset: str | None = None) -> "Truth":
+        """val and train_time from `bench.search_dataset`, one row per seed (one row, the
+        seed-mean, for a seed-averaged table); test: `metric` on `dataset` (default
+        `bench.report_dataset`). A table with missing cells (a partial build) is refused."""
+        search = bench.search_dataset
+        seeds = range(len(bench.seeds)) if bench.seeds else [None]
+        truth = cls(np.stack([bench.table("val_acc", dataset=search, seed=s) for s in seeds]),
+                    np.stack([bench.table("train_time", dataset=search, seed=s) for s in seeds]),
+                    bench.table(metric, dataset=dataset or bench.report_dataset))  # (S, N), (S, N), (N,)
+        return truth  # __post_init__ has refused NaN (a partial build's untrained cells)
 
     @property
     def n_cells(self) -> int:
@@ -288,14 +304,20 @@ def _run_oneshot(spec, name, seed, truth, time_scale) -> Run:
 
 
 def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth | None = None,
-            metric: str = "test_acc", noise: str = "seed", time_scale: float = 1.0,
-            max_asks: int | None = None, progress: bool = False) -> Results:
+            metric: str = "test_acc", dataset: str | None = None, noise: str = "seed",
+            time_scale: float = 1.0, max_asks: int | None = None,
+            progress: bool = False) -> Results:
     """Run every strategy for every seed; return the `Results` (trajectories, leaderboard).
 
     strategies: {name: Discrete | Driven | OneShot | make(seed) callable}.
     budget: lookups per discrete run. seeds: an int n (seeds 0..n-1), a list, or a dict
-    {name: int | list} (fewer seeds for costly contenders). bench: a Benchmark (default:
-    `Benchmark()`), or truth: a `Truth` directly. metric: what regret is measured on.
+    {name: int | list} (fewer seeds for costly contenders). bench: the table, our digits
+    `Benchmark()` (the default) or the real `nasbench201.NASBench201()`; or truth: a `Truth`
+    directly. The search reads validation accuracy and training time on
+    `bench.search_dataset`; regret is `metric` on `dataset` (default `bench.report_dataset`:
+    on the real table, search on cifar10-valid validation accuracy, regret on CIFAR-10 test
+    accuracy, NAS-Bench-201's protocol; its values are seed-averaged, so there the oracle
+    answers seed-means, with less noise than NAS-Bench-201's one-random-seed API).
     max_asks: asks per run before a strategy that only repeats known cells is stopped
     (default 10 x budget). Deterministic for fixed seeds (given deterministic strategies).
     """
@@ -309,10 +331,7 @@ def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth
     if truth is not None and not isinstance(truth, Truth):
         raise TypeError(f"truth must be a compare.Truth, got {type(truth).__name__}")
     if truth is None:
-        if bench is None:
-            from .benchmark import Benchmark
-            bench = Benchmark()
-        truth = Truth.from_benchmark(bench, metric)
+        truth = Truth.from_benchmark(bench if bench is not None else Benchmark(), metric, dataset)
     specs = {name: _as_spec(s) for name, s in strategies.items()}
     seed_lists = _seed_lists(seeds, specs)
     max_asks = 10 * budget if max_asks is None else max_asks
@@ -348,6 +367,10 @@ def calibrate_time(bench, cells=None) -> float:
     did (`benchmark_build.train_cell`, the build's first seed): > 1 when this machine is now
     faster than the build's was, < 1 when slower (or busier)."""
     from .benchmark_build import BuildConfig, _splits, train_cell
+    if "config" not in getattr(bench, "meta", {}):
+        raise ValueError(f"calibrate_time retrains a cell as our digits benchmark's build did; "
+                         f"{type(bench).__name__}'s training times were recorded elsewhere "
+                         f"(NAS-Bench-201: GPUs, CIFAR) and cannot be reproduced here")
     cfg = BuildConfig(**{k: v for k, v in bench.meta["config"].items()
                          if k in BuildConfig.__dataclass_fields__ and k != "seeds"})
     if cells is None:

@@ -2,8 +2,11 @@
 
 `Run`: one strategy, one seed: what it looked up, what it would return after each lookup,
 the regret of that, and what it cost. `Results`: all runs, read as curves (regret against
-lookups or simulated seconds), final regrets and a leaderboard. `ci95`, `seeds_needed` and
-`welch_p` turn a handful of seeds into statements with their uncertainty.
+lookups or simulated seconds), final regrets and a leaderboard. `bootstrap_ci`,
+`difference_ci` and `verdict` turn seeds into statements with their uncertainty (percentile
+bootstrap: the interval stays inside the range the data can take, regret >= 0, and none is
+given below `MIN_SEEDS`); `ci95` (t-interval), `seeds_needed` and `welch_p` are the normal
+approximations.
 
 Only NumPy and SciPy here: the plots (viz/compare_plots.py) read these objects without
 importing any training code.
@@ -16,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-__all__ = ["Run", "Results", "ci95", "seeds_needed", "welch_p", "format_leaderboard",
+__all__ = ["Run", "Results", "ci95", "bootstrap_ci", "difference_ci", "verdict", "MIN_SEEDS",
+           "seeds_needed", "welch_p", "format_leaderboard",
            "expected_random_regret"]
 
 
@@ -137,7 +141,8 @@ class Results:
 
     def leaderboard(self, budget: int | None = None, names=None) -> list[dict]:
         """One row per strategy, sorted by mean final regret: seeds, mean, std, ci95
-        (half-width), median, min, max, mean regret had it selected by test accuracy, mean
+        (t half-width), ci_lo / ci_hi (95% bootstrap interval of the mean; NaN below
+        MIN_SEEDS seeds), median, min, max, mean regret had it selected by test accuracy, mean
         lookups, simulated training seconds, own seconds, total cost, wall seconds."""
         rows = []
         for name in names or self.names:
@@ -147,6 +152,7 @@ class Results:
             rows.append(dict(
                 name=name, kind=self.kind(name), seeds=len(runs), mean=reg.mean(),
                 std=reg.std(ddof=1) if len(reg) > 1 else float("nan"), ci95=ci95(reg),
+                **dict(zip(("ci_lo", "ci_hi"), bootstrap_ci(reg))),
                 median=float(np.median(reg)), min=reg.min(), max=reg.max(),
                 test_selected=self.final(name, budget, "test").mean(),
                 lookups=float(np.mean(n_look)),
@@ -185,6 +191,54 @@ def expected_random_regret(values, regret, budgets) -> np.ndarray:
     return np.array(out)
 
 
+MIN_SEEDS = 5  # fewer seeds than this: no interval, no verdict
+
+
+def bootstrap_ci(x, level: float = 0.95, n_boot: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of x: resample the n values with replacement
+    n_boot times, take the (1 -/+ level)/2 quantiles of the resampled means. It never leaves
+    [min(x), max(x)], so a regret interval never goes below 0. (nan, nan) for fewer than
+    MIN_SEEDS values (a handful of seeds cannot bound a mean)."""
+    x = np.asarray(x, float)
+    if len(x) < MIN_SEEDS:
+        return float("nan"), float("nan")
+    means = np.random.default_rng(seed).choice(x, size=(n_boot, len(x))).mean(1)
+    a = (1 - level) / 2
+    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+
+
+def difference_ci(a, b, level: float = 0.95, n_boot: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """Bootstrap interval of mean(a) - mean(b), each sample resampled on its own (unpaired);
+    (nan, nan) when either has fewer than MIN_SEEDS values."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if min(len(a), len(b)) < MIN_SEEDS:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    d = rng.choice(a, size=(n_boot, len(a))).mean(1) - rng.choice(b, size=(n_boot, len(b))).mean(1)
+    q = (1 - level) / 2
+    return float(np.quantile(d, q)), float(np.quantile(d, 1 - q))
+
+
+def verdict(name_a: str, a, name_b: str, b, lower_is_better: bool = True, scale: float = 100.0,
+            unit: str = "points") -> str:
+    """One sentence: which of two samples (final regrets per seed) is better, only when the
+    95% bootstrap interval of the difference of their means excludes 0; otherwise
+    "not separable at N seeds"."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    seeds = f"{len(a)} seeds" if len(a) == len(b) else f"{len(a)} and {len(b)} seeds"
+    lo, hi = difference_ci(a, b)
+    d = scale * (a.mean() - b.mean())
+    if math.isnan(lo):
+        return (f"{name_a} vs {name_b}: not separable at {seeds} (fewer than {MIN_SEEDS} seeds "
+                f"give no interval)")
+    ci = f"{d:+.2f} {unit} [{scale * lo:+.2f}, {scale * hi:+.2f}], 95% bootstrap CI, {seeds}"
+    if lo > 0 or hi < 0:
+        a_better = (hi < 0) == lower_is_better
+        win, lose = (name_a, name_b) if a_better else (name_b, name_a)
+        return f"{win} beats {lose}: {name_a} - {name_b} = {ci}"
+    return f"{name_a} vs {name_b}: not separable at {seeds} ({name_a} - {name_b} = {ci})"
+
+
 def ci95(x) -> float:
     """Half-width of the 95% confidence interval of the mean: t_{0.975, n-1} s / sqrt(n)
     (s: sample standard deviation). NaN for fewer than 2 values."""
@@ -219,15 +273,15 @@ def welch_p(a, b) -> float:
 def format_leaderboard(rows: list[dict], scale: float = 100.0, unit: str = "pts") -> str:
     """A fixed-width text table of `Results.leaderboard` rows; regrets times `scale`
     (100: percentage points of accuracy)."""
-    head = (f"{'strategy':<24}{'seeds':>5}  {'regret ' + unit + ' mean ± 95% CI':>24}{'std':>7}"
+    head = (f"{'strategy':<24}{'seeds':>5}  {'regret ' + unit + ' mean [95% CI]':>26}{'std':>7}"
             f"{'median':>8}{'max':>7}{'test-sel.':>10}{'lookups':>8}{'train s':>9}"
             f"{'own s':>8}{'cost s':>9}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        ci = "" if math.isnan(r["ci95"]) else f" ± {scale * r['ci95']:.2f}"
+        ci = "" if math.isnan(r["ci_lo"]) else f" [{scale * r['ci_lo']:.2f}, {scale * r['ci_hi']:.2f}]"
         std = "" if math.isnan(r["std"]) else f"{scale * r['std']:.2f}"
         mean = f"{scale * r['mean']:.2f}{ci}"
-        lines.append(f"{r['name']:<24}{r['seeds']:>5}  {mean:>24}"
+        lines.append(f"{r['name']:<24}{r['seeds']:>5}  {mean:>26}"
                      f"{std:>7}{scale * r['median']:>8.2f}{scale * r['max']:>7.2f}"
                      f"{scale * r['test_selected']:>10.2f}{r['lookups']:>8.0f}{r['train_s']:>9.1f}"
                      f"{r['own_s']:>8.1f}{r['cost_s']:>9.1f}")

@@ -151,9 +151,11 @@ def test_regret_and_selection_on_a_hand_made_table():
 
 def test_truth_from_a_benchmark_uses_seed_values_and_the_seed_mean_test():
     class FakeBench:
-        seeds = (0, 1)
+        seeds, path = (0, 1), "fake"
+        search_dataset, report_dataset = "search", "report"
 
-        def table(self, metric, seed=None):
+        def table(self, metric, dataset=None, seed=None):
+            assert dataset == ("report" if metric == "test_acc" else "search")
             v = {"val_acc": np.array([[0.1, 0.2], [0.3, 0.4]]),
                  "train_time": np.array([[1.0, 2.0], [3.0, 4.0]]),
                  "test_acc": np.array([[0.5, 0.7], [0.6, 0.8]])}[metric]  # (N, S)
@@ -163,6 +165,25 @@ def test_truth_from_a_benchmark_uses_seed_values_and_the_seed_mean_test():
     np.testing.assert_allclose(t.val, [[0.1, 0.3], [0.2, 0.4]])  # (S, N)
     np.testing.assert_allclose(t.test, [0.6, 0.7])
     assert t.best == pytest.approx(0.7)
+
+    class SeedAveraged(FakeBench):  # the real NAS-Bench-201 extract: one value per cell
+        seeds = ()
+
+        def table(self, metric, dataset=None, seed=None):
+            assert seed is None
+            return super().table(metric, dataset)
+
+    t = Truth.from_benchmark(SeedAveraged())
+    np.testing.assert_allclose(t.val, [[0.15, 0.35]])  # (1, N): the seed-mean
+    assert Oracle(t, budget=2, seed=3)(1) == pytest.approx(0.35)
+
+    class Partial(FakeBench):
+        def table(self, metric, dataset=None, seed=None):
+            v = super().table(metric, dataset, seed)
+            return np.where(np.arange(len(v)) == 1, np.nan, v) if metric == "val_acc" else v
+
+    with pytest.raises(ValueError, match="partial"):
+        Truth.from_benchmark(Partial())
     with pytest.raises(ValueError):
         Truth(np.ones((2, 3)), np.ones((2, 3)), np.ones(4))
 
@@ -261,3 +282,22 @@ def test_exact_random_search_expectation_matches_enumeration():
         assert expected_random_regret(values, regret, [n])[0] == pytest.approx(np.mean(brute))
     o = Oracle(TRUTH, budget=1, seed=4)
     assert o.values[123] == o(123)
+
+
+def test_bootstrap_interval_stays_in_range_and_needs_seeds():
+    from naslib_mini.compare_stats import MIN_SEEDS, bootstrap_ci, difference_ci, verdict
+    x = np.array([0.0] * 18 + [0.05, 0.3])  # regrets: mostly 0, skewed
+    lo, hi = bootstrap_ci(x)
+    assert 0 <= lo <= x.mean() <= hi <= x.max()
+    assert ci95(x) > x.mean()  # the t-interval would reach below 0 here
+    assert all(math.isnan(v) for v in bootstrap_ci(x[:MIN_SEEDS - 1]))
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.1, 0.01, 20), rng.normal(0.2, 0.01, 20)
+    lo, hi = difference_ci(a, b)
+    assert lo < a.mean() - b.mean() < hi < 0
+    assert verdict("A", a, "B", b).startswith("A beats B")
+    assert verdict("B", b, "A", a).startswith("A beats B")
+    assert verdict("A", a, "B", b, lower_is_better=False).startswith("B beats A")
+    same = rng.normal(0.1, 0.05, 20)
+    assert "not separable at 20 seeds" in verdict("A", a, "C", same + (a.mean() - same.mean()))
+    assert "not separable at 2 seeds" in verdict("A", a[:2], "B", b[:2])

@@ -27,10 +27,12 @@ def test_mean_band():
     R = np.array([[1.0, 2.0], [3.0, 6.0]])
     m, lo, hi = cp.mean_band(R, "minmax")
     np.testing.assert_allclose(m, [2, 4]) and np.testing.assert_allclose(lo, [1, 2])
-    m, lo, hi = cp.mean_band(R, "ci95")
+    R5 = np.array([[1.0, 2.0], [3.0, 6.0], [2.0, 3.0], [1.5, 4.0], [2.5, 5.0]])
+    m, lo, hi = cp.mean_band(R5, "ci95")
     assert (lo < m).all() and np.allclose(hi - m, m - lo)
-    m, lo, hi = cp.mean_band(R[:1], "ci95")  # one seed: no band
-    assert (lo == m).all() and (hi == m).all()
+    for few in (R[:1], R):  # one or two seeds: no band, never a t-interval from 2 seeds
+        m, lo, hi = cp.mean_band(few, "ci95")
+        assert (lo == m).all() and (hi == m).all()
     with pytest.raises(ValueError):
         cp.mean_band(R, "iqr")
 

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
+from ..compare_stats import MIN_SEEDS
 from .plots import _axes
 
 __all__ = ["mean_band", "plot_regret", "plot_final_regret", "plot_selection_gap", "plot_showdown"]
@@ -20,13 +21,14 @@ _HORIZONTAL = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": Fal
 
 def mean_band(R, band: str = "ci95"):
     """R (seeds, T) -> (mean, lo, hi), each (T,): band "ci95" (t-interval of the mean), "sem"
-    (mean +- standard error), "minmax" (spread of the seeds) or "none"."""
+    (mean +- standard error), "minmax" (spread of the seeds) or "none". Below MIN_SEEDS seeds
+    "ci95" and "sem" draw no band (a t-interval from 2 seeds says nothing)."""
     R = np.asarray(R, float)
     mean = R.mean(0)
     n = R.shape[0]
     if band == "minmax":
         return mean, R.min(0), R.max(0)
-    if band in ("ci95", "sem") and n > 1:
+    if band in ("ci95", "sem") and n >= MIN_SEEDS:
         half = R.std(0, ddof=1) / np.sqrt(n) * (stats.t.ppf(0.975, n - 1) if band == "ci95" else 1)
         return mean, mean - half, mean + half
     if band not in ("ci95", "sem", "none"):
