@@ -74,3 +74,21 @@ def test_matplotlib_fallback_without_dot(name, how, monkeypatch, capsys):
 def test_draw_cell_wants_a_cell():
     with pytest.raises(TypeError, match="genotype.normal"):
         cells.draw_cell(DARTS_V2)
+
+
+def test_dead_nodes_and_their_edges_are_grey_not_floating():
+    """|none~0|+|conv~0|conv~1|+|skip~0|conv~1|conv~2|: node 1 gets no input, so node 1 and
+    the edges out of it are dead (grey); the rest is live."""
+    from naslib_mini.spaces import nb201
+    cell = nb201.to_cell(("none", "nor_conv_3x3", "nor_conv_3x3", "skip_connect",
+                          "nor_conv_1x1", "nor_conv_3x3"))
+    assert cells.live_nodes(cell) == {0, 2, 3}
+    boxes, arrows = cells._layout(cell, show_none=False)
+    assert dict((k, kind) for k, _, kind in boxes)["1"] == "dead"
+    grey = {(s, d) for s, d, _, g in arrows if g}
+    assert grey == {("1", "2"), ("1", "3")}
+    # a cell whose output no input reaches: every drawn edge is grey
+    cut = nb201.to_cell(("nor_conv_3x3", "none", "none", "none", "none", "none"))
+    assert all(g for *_, g in cells._layout(cut, show_none=False)[1])
+    # DARTS cells feed every node to the output: nothing is grey
+    assert not any(g for *_, g in cells._layout(DARTS_V2.normal, show_none=False)[1])

@@ -10,7 +10,9 @@ Three kinds of boxes, as in khanrc/pt.darts's visualize.py, read left to right:
 DARTS-style cells (output = concat of nodes) label the intermediate nodes 0..n-1 and add an
 output box c_{k}. Cells whose output is their last node (NAS-Bench-201) label the nodes 1..n
 and colour the last one as the output. Ops are edge labels; 'none' edges are left out unless
-show_none=True (then dashed and grey).
+show_none=True (then dashed and grey). Dead parts are grey: a node that no input reaches, or
+that reaches no output, and every edge into or out of one (they compute nothing the cell
+returns), so a cut-off node is drawn as such instead of floating.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ except ImportError:  # the drawing falls back to matplotlib
 INSTALL_HINT = "apt-get install graphviz | brew install graphviz | conda install -c conda-forge graphviz"
 # kind -> (Graphviz colour name, the same colour for matplotlib)
 COLORS = {"input": ("darkseagreen2", "#b4eeb4"), "node": ("lightblue", "#add8e6"),
-          "output": ("palegoldenrod", "#eee8aa")}
+          "output": ("palegoldenrod", "#eee8aa"), "dead": ("gray90", "#e5e5e5")}
 _NONE_COLOR = "gray60"
 
 
@@ -47,16 +49,33 @@ def has_dot() -> bool:
     return shutil.which("dot") is not None
 
 
+def live_nodes(cell: Cell) -> set[int]:
+    """Nodes (global numbers) on some path from an input to an output node through edges
+    that are not 'none': the others compute nothing the cell returns."""
+    edges = [(src, dst) for src, dst, op in cell.edges if op != "none"]
+    reach = set(range(cell.n_inputs))
+    for src, dst in sorted(edges, key=lambda e: e[1]):  # targets in order: one pass suffices
+        if src in reach:
+            reach.add(dst)
+    back = set(cell.output_nodes)
+    for src, dst in sorted(edges, key=lambda e: -e[1]):
+        if dst in back:
+            back.add(src)
+    return reach & back
+
+
 def _layout(cell: Cell, show_none: bool):
-    """What to draw: boxes [(key, label, kind)] and arrows [(src_key, dst_key, op or "", dashed)]."""
+    """What to draw: boxes [(key, label, kind)] and arrows [(src_key, dst_key, op or "", grey)]."""
     n_in, last = cell.n_inputs, cell.n_inputs + cell.n_nodes - 1
     out_is_last = cell.output_nodes == (last,)  # NAS-Bench-201: the last node is the output
+    live = live_nodes(cell)
     boxes = [(str(j), "in" if n_in == 1 else f"c_{{k-{n_in - j}}}", "input") for j in range(n_in)]
     for i in range(cell.n_nodes):
         kind = "output" if out_is_last and n_in + i == last else "node"
+        kind = kind if n_in + i in live or kind == "output" else "dead"
         boxes.append((str(n_in + i), str(i + 1 if out_is_last else i), kind))
-    arrows = [(str(src), str(dst), op, op == "none") for src, dst, op in cell.edges
-              if op != "none" or show_none]
+    arrows = [(str(src), str(dst), op, op == "none" or not {src, dst} <= live)
+              for src, dst, op in cell.edges if op != "none" or show_none]
     if not out_is_last:
         boxes.append(("out", "c_{k}", "output"))
         arrows += [(str(k), "out", "", False) for k in cell.output_nodes]
