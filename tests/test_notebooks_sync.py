@@ -41,9 +41,33 @@ def test_notebook_matches_source_and_is_executed(src):
         return
     assert all(c["execution_count"] is not None for c in code), "commit notebooks executed"
     assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    _readable_without_a_kernel(nb, src.stem)
     params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(params) == 1, "one cell tagged `parameters` (papermill overrides it)"
     for c in code:
         for line in text(c).splitlines():
             if line.strip().startswith(("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")):
                 assert ":" in line, f"marker without a reason: {line!r}"
+
+
+def _readable_without_a_kernel(nb, name):
+    """Every widget output carries what it showed (py2nb.freeze_fallbacks): an interact's
+    figure as an image, a finished progress bar at 100%, so a viewer without a kernel (a code
+    host, JupyterLab before running) sees the figure and a finished bar."""
+    state = nb["metadata"].get("widgets", {}).get(py2nb.WIDGET_STATE, {}).get("state", {})
+    for c in nb["cells"]:
+        for out in c.get("outputs", []):
+            data = out.get("data", {})
+            if py2nb.WIDGET_VIEW not in data:
+                continue
+            m = state.get(data[py2nb.WIDGET_VIEW]["model_id"], {})
+            kids = [state.get(k.replace("IPY_MODEL_", ""), {}) for k in m.get("state", {}).get("children", [])]
+            kinds = [k.get("model_name") for k in kids]
+            if "FloatProgressModel" in kinds:
+                bar = kids[kinds.index("FloatProgressModel")]["state"]
+                assert bar.get("value") == bar.get("max") and "100%" in py2nb._text(data["text/plain"]), \
+                    f"{name}: a progress bar below 100% ({py2nb._text(data['text/plain'])[:80]!r})"
+            elif "OutputModel" in kinds:
+                assert "image/png" in data or "image/svg+xml" in data or not \
+                    py2nb._text(data["text/plain"]).startswith("interactive("), \
+                    f"{name}: an interact output without its static figure (run `make notebooks`)"

@@ -12,6 +12,7 @@ in the quick profile so a reader sees results before running anything.
 usage: py2nb.py [--execute] [--timeout S] nbsrc/00_tour.py ...
 """
 import argparse
+import html as html_mod
 import json
 import os
 import re
@@ -81,6 +82,65 @@ def parse(text: str) -> list[dict]:
     return out
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _text(v) -> str:
+    return "".join(v) if isinstance(v, list) else v
+
+
+def freeze_fallbacks(nb) -> None:
+    """Make an executed notebook read well without a kernel (a code host, JupyterLab before
+    running): each widget output's bundle gets, beside the widget, what the widget showed.
+
+    - an `interact` (or any widget holding an Output) gets the first figure its Output held,
+      as image/png or image/svg+xml, or else the text it printed as text/plain: a viewer
+      without the widget manager shows that;
+    - a tqdm bar's text/plain, captured when the bar was created ("0%"), is rewritten from
+      the bar's final state ("100%|...| 10/10")."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+
+    def model(ref):
+        return state.get(ref.replace("IPY_MODEL_", ""), {})
+
+    def shown(m):
+        """(mime, content) of what the Output widgets under m displayed: figures, and printed
+        text as text/plain."""
+        if m.get("model_name") == "OutputModel":
+            for out in m["state"].get("outputs", []):
+                if out.get("output_type") == "stream":
+                    yield "text/plain", _text(out.get("text", ""))
+                for mime in ("image/png", "image/svg+xml"):
+                    if mime in out.get("data", {}):
+                        yield mime, out["data"][mime]
+        for child in m.get("state", {}).get("children", []):
+            yield from shown(model(child))
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_VIEW not in data:
+                continue
+            m = model(data[WIDGET_VIEW]["model_id"])
+            kids = [model(c) for c in m.get("state", {}).get("children", [])]
+            names = [k.get("model_name") for k in kids]
+            if m.get("model_name") == "HBoxModel" and "FloatProgressModel" in names:  # tqdm
+                bar = kids[names.index("FloatProgressModel")]["state"]
+                html = [html_mod.unescape(k["state"].get("value", "")).replace("\u2007", " ")
+                        for k in kids if k.get("model_name") == "HTMLModel"]
+                done = bar.get("value", 0) / (bar.get("max") or 1)
+                filled = "█" * round(10 * done)
+                data["text/plain"] = f"{html[0] if html else ''}|{filled:<10}|{html[-1] if len(html) > 1 else ''}"
+            else:
+                found = list(shown(m))
+                figs = [(mime, v) for mime, v in found if mime != "text/plain"]
+                if figs:
+                    data.setdefault(*figs[0])
+                elif found:  # an interact that prints: its text replaces the widget's repr
+                    data["text/plain"] = "".join(v for _, v in found)
+
+
 def to_notebook(cells: list[dict]) -> dict:
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
@@ -110,6 +170,7 @@ def main():
             sliced_client(nb, timeout=a.timeout, kernel_name="python3", store_widget_state=True,
                           resources={"metadata": {"path": os.path.dirname(dst)}}).execute()
             print(f"{dst}: executed in {time.time() - t0:.1f} s")
+            freeze_fallbacks(nb)
         nbformat.write(nb, dst)
         print("wrote", dst)
     return 0
