@@ -48,6 +48,8 @@ from naslib_mini.metrics import kendall_tau, spearman
 from naslib_mini.nasbench201 import NASBench201
 from naslib_mini.spaces import nb201
 from naslib_mini.viz.cells import draw_cell
+from naslib_mini.viz.explorer import explorer, presets, show
+from naslib_mini.viz.tables import claims_table
 
 P = get_profile(PROFILE)
 bench = Benchmark()
@@ -58,7 +60,10 @@ rng = np.random.default_rng(SEED)
 #
 # A cell is a DAG of 4 nodes: node 0 is the cell's input, node 3 its output, and every pair
 # $i<j$ is joined by one edge carrying one of 5 operations. Node $j$ adds up its incoming
-# edges. So there are $5^{\binom{4}{2}} = 5^6$ cells.
+# edges. So there are $5^{\binom{4}{2}} = 5^6$ cells. Edges are written i→j and always listed
+# in the order 0→1, 0→2, 1→2, 0→3, 1→3, 2→3 (`nb201.EDGES`): an op tuple, a token sequence or
+# a cell index lists one op per edge in that order, so "edge e" is the e-th of this list. The
+# drawings label node 0 "in".
 #
 # Many of them compute the same function: a `none` edge removes a connection, an edge whose
 # source cannot be reached from the input (or whose end cannot reach the output) changes
@@ -128,7 +133,9 @@ print(f"build wall time: {bench.meta['build_wall_s'] / 3600:.2f} h with 2 worker
 # %% [markdown]
 # **Why this network.** NAS-Bench-201 stacks three stages of cells joined by residual reduction
 # blocks. On 8×8 digits that skeleton solves the task whatever the cell: with it, two seeds of
-# the same cells ranked them with Kendall's tau of about 0.05 to 0.3, that is, mostly noise
+# the same cells ranked them with Kendall's tau (a rank correlation: +1 when two rankings order
+# every pair of cells the same way, 0 when they are unrelated; measured below) of about 0.05 to
+# 0.3, that is, mostly noise
 # (`python tools/benchmark_settings.py` measures it; the README has the table). So this
 # benchmark keeps one stage: a 3×3 stem, the cell at `C = 16` channels, global pooling and a
 # linear layer, trained for a few epochs. Then the cell is the network, and cells rank apart
@@ -139,7 +146,9 @@ print(f"build wall time: {bench.meta['build_wall_s'] / 3600:.2f} h with 2 worker
 # ## Querying
 #
 # A query takes a cell as an index, an op tuple or a string; it returns the mean over seeds
-# unless a seed is named, at the last epoch unless an epoch is named.
+# unless a seed is named, at the last epoch unless an epoch is named. A record also holds what
+# the cell costs: its parameters, its **multiply-adds** (MACs: the multiply-accumulate
+# operations of one forward pass of one image, which many papers call FLOPs) and its latency.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -226,10 +235,15 @@ plt.show()
 
 # %% [markdown]
 # Scrub through training: the slider shows the population's validation accuracy after each
-# epoch. Early on, cells are spread widely; the ranking sharpens as they converge.
+# epoch. The line under the code says how the spread between cells changes as they train.
 
 # %%
 curves = bench.per_class("val_acc")  # (classes, seeds, epochs)
+spread = curves.mean(1).std(0)       # (epochs,) std of the seed-mean accuracy over cells
+print(f"spread between cells (std of the seed-mean validation accuracy): {spread[0]:.3f} after "
+      f"epoch 1, {spread[-1]:.3f} after epoch {len(spread)}: it "
+      f"{'grows' if spread[-1] > spread[0] else 'narrows'} as the cells train "
+      f"(median {np.median(curves[:, :, 0].mean(1)):.3f} -> {np.median(curves[:, :, -1].mean(1)):.3f})")
 
 
 def show_epoch(epoch=1):
@@ -481,17 +495,46 @@ print(f"In short: over all cells our table agrees with CIFAR-10 at tau {t['all']
       f"top, one seed's noise is {one_seed / between:.1f} times the spread between cells.")
 
 # %% [markdown]
+# ## Explore a cell yourself
+#
+# The **cell explorer** (`naslib_mini.viz.explorer`): pick the op of every edge, or a preset,
+# and the cell is redrawn (nodes and edges that compute nothing the cell returns are grey),
+# with its cost in NAS-Bench-201's network and how good it is in both tables: our digits
+# accuracy and rank, and the real CIFAR-10, CIFAR-100 and ImageNet16-120 accuracy and rank.
+# Try the best digits cell against the best CIFAR-10 cell, the all-skip cell that DARTS
+# collapses to (notebook 06), and a cell whose output no input reaches. First the explorer's
+# view of the best digits cell, without a widget:
+
+# %%
+# NBVAL_IGNORE_OUTPUT: Graphviz's SVG output differs between Graphviz versions
+named = presets(real, bench)
+rep = show(named["best on digits"], bench, real)
+print(f"by test accuracy, the best digits cell is rank {rep['cifar10']['rank']:,} on CIFAR-10, and "
+      f"CIFAR-10's best is rank {bench.rank(named['best on CIFAR-10'], 'test_acc'):,} on digits")
+
+# %%
+# NBVAL_IGNORE_OUTPUT: a widget; the committed notebook keeps its view for readers without a kernel
+explorer(digits=bench, real=real)
+
+# %% [markdown]
 # ## NAS-Bench-201 beside this benchmark
-#
-# | | NAS-Bench-201 (Dong & Yang 2020) | this benchmark |
-# |---|---|---|
-# | cells | 15,625 | 15,625 |
-# | distinct cells | 6,466 (after removing isomorphic cells) | printed above, by our definition |
-# | data | CIFAR-10, CIFAR-100, ImageNet-16-120 (32×32 and 16×16) | scikit-learn digits (8×8), embedded |
-# | network | 3 stages, C = 16, N = 5, residual reduction blocks | 1 stage, C = 16, N = 1 (residual blocks made digits cell-blind) |
-# | training | 200 epochs, GPUs | `num_epochs` above, on a 2-core CPU |
-# | cost | GPU days | the build wall time above |
-#
+
+# %%
+claims_table([
+    ("cells", "15,625", "2001.00326, sec. 2", f"{len(bench):,}"),
+    ("distinct cells", "6,466 unique (its own isomorphism rule)", "2001.00326, sec. 2",
+     f"{nb201.num_unique():,} equivalence classes (our rule, above)"),
+    ("data", "CIFAR-10, CIFAR-100, ImageNet16-120 (32×32, 16×16)", "2001.00326, sec. 2",
+     f"scikit-learn digits ({cfg['image_size']}×{cfg['image_size']}), embedded"),
+    ("network", "3 stages of N = 5 cells, C = 16, residual reduction blocks", "2001.00326, sec. 2",
+     f"{cfg['stages']} stage of N = {cfg['N']} cell, C = {cfg['C']} (residual blocks made digits cell-blind)"),
+    ("training", "200 epochs, SGD, on GPUs", "2001.00326, sec. 2",
+     f"{cfg['num_epochs']} epochs, batch {cfg['batch_size']}, {len(cfg['seeds'])} seeds, on a 2-core CPU"),
+    ("cost", "GPU-days", "2001.00326, sec. 2",
+     f"{bench.meta['build_wall_s'] / 3600:.1f} h of wall time with 2 worker processes"),
+], run="this benchmark")
+
+# %% [markdown]
 # Why the numbers differ: digits is a far easier task than CIFAR. With NAS-Bench-201's own
 # three-stage network nearly every cell solves it and the ranking is seed noise (the README's
 # settings table), so this benchmark uses one small stage trained briefly: its accuracies are
@@ -511,7 +554,7 @@ print(f"In short: over all cells our table agrees with CIFAR-10 at tau {t['all']
 #
 # ## Exercises
 # 1. **Which op matters?** For each op, compute the mean validation accuracy of cells that use
-#    it on edge (0, 3) against those that don't. *Hint: `nb201.index_to_ops(i)[3]`.*
+#    it on edge 0→3 against those that don't. *Hint: `nb201.index_to_ops(i)[3]`.*
 # 2. **Early stopping as an estimate.** Compute Kendall's tau between the accuracy after epoch
 #    2 and after the last epoch (`bench.query(c, epoch=2)`). Would ranking by short training
 #    have found the best cell? *Hint: look at the top 50 cells.*

@@ -148,7 +148,9 @@ def main():
                     page.screenshot(path=f"{stem}_slider.png")
                 # Pick another option in the first dropdown (a <select>), as in the cell explorer.
                 picked = "no dropdown"
-                select = page.query_selector(".widget-dropdown select")
+                # the explorer's first edge dropdown if there is one, else the first dropdown
+                select = (page.query_selector(".widget-dropdown:has(label:text-matches('^edge')) select")
+                          or page.query_selector(".widget-dropdown select"))
                 if select:
                     cell = select.evaluate_handle("s => s.closest('.jp-Cell')")
                     before = cell.evaluate("c => c.querySelector('.jp-OutputArea').innerText")

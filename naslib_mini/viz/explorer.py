@@ -64,7 +64,8 @@ def cell_report(cell, digits: Benchmark | None = None, real: NASBench201 | None 
 
 def report_table(rep: dict):
     """cell_report as a Markdown table: one row per table the cell is looked up in."""
-    rows = [("our digits table (test, seed mean)", f"{100 * rep['digits']['test_acc']:.2f}%",
+    rows = [("the cell", rep["string"], f"index {rep['index']:,}"),
+            ("our digits table (test, seed mean)", f"{100 * rep['digits']['test_acc']:.2f}%",
              f"{rep['digits']['rank']:,}")]
     names = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "ImageNet16-120": "ImageNet16-120"}
     rows += [(f"NAS-Bench-201, {names[d]} (test, 200 epochs)", f"{100 * rep[d]['test_acc']:.2f}%",
@@ -94,7 +95,7 @@ def render(ops, digits=None, real=None):
     """What the explorer shows for a cell: (the drawing with dead edges grey, the table of
     `cell_report`, the report itself)."""
     rep = cell_report(ops, digits, real)
-    title = rep["string"] + ("" if rep["live"] else "   (no path from input to output)")
+    title = f"cell {rep['index']:,}" + ("" if rep["live"] else ": no path from input to output")
     return draw_cell(nb201.to_cell(ops), title=title), report_table(rep), rep
 
 
