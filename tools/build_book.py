@@ -70,7 +70,10 @@ def mathml(tex, display="inline"):
         print(f"  formula left as TeX ({type(e).__name__}: {e}): {tex}")
         return f"<code>{html.escape(tex)}</code>"
     bar = '<mo stretchy="false">&#x0007C;</mo>'
-    return xml.replace(bar, bar.replace("<mo ", '<mo lspace="0" rspace="0" '))
+    xml = xml.replace(bar, bar.replace("<mo ", '<mo lspace="0" rspace="0" '))
+    # latex2mathml passes function names it does not know (\arg, \det, ...) through as
+    # <mi>\arg</mi>: draw them upright, without the backslash, as TeX does
+    return re.sub(r"<mi>\\([A-Za-z]+)</mi>", r'<mi mathvariant="normal">\1</mi>', xml)
 
 
 class BookRenderer(IPythonRenderer):
