@@ -68,9 +68,11 @@ class Config:
     def describe(self, paper: "Config | None" = None) -> str:
         """One line per field, `name = value`, with the paper's value where it differs."""
         diff = {} if paper is None else self.diff(paper)
-        return "\n".join(f"{f.name:18s} = {getattr(self, f.name)!r}"
-                         + (f"   (paper: {diff[f.name][1]!r})" if f.name in diff else "")
-                         for f in fields(self))
+        head = f"{type(self).__name__}" + (f", {len(diff)} settings differ from the paper's "
+                                           "(in parentheses):" if paper is not None else ":")
+        return "\n".join([head] + [f"  {f.name:18s} = {getattr(self, f.name)!r}"
+                                    + (f"   ({diff[f.name][1]!r})" if f.name in diff else "")
+                                    for f in fields(self)])
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,6 @@ from naslib_mini.train import Callback, NonFiniteLossError, fit
 from naslib_mini.utils import DeviceUnavailableError, resolve_device
 
 
-@pytest.fixture
-def no_implicit_numpy(monkeypatch):
-    """Tensors refuse np.asarray, as a CUDA tensor does: code must call .cpu() explicitly."""
-    def refuse(self, *args, **kwargs):
-        raise TypeError("can't convert device tensor to numpy implicitly (stand-in for "
-                        "cuda:0); use .cpu().numpy()")
-    monkeypatch.setattr(torch.Tensor, "__array__", refuse)
-
-
 def test_pdarts_moves_alphas_off_the_device_before_dropping_ops(no_implicit_numpy):
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=16)
     ops = ("none", "skip_connect", "sep_conv_3x3", "max_pool_3x3")

@@ -298,7 +298,7 @@ class SPOSConfig(Config):
     layers: int = 1                # NAS-Bench-201 supernet: cells per stage (the benchmark's 1)
     stages: int = 1                # NAS-Bench-201 supernet: stages (the benchmark's 1)
     affine: bool = True            # BN scale and shift: a path is exactly the stand-alone network
-    num_epochs: int = length(120, smoke=1)  # supernet training [U: SPOS' ImageNet supernet]
+    num_epochs: int = length(120, smoke=2)  # supernet training [U: SPOS' ImageNet supernet]
     batch_size: int = 1024         # [U: SPOS, ImageNet]
     lr: float = 0.5                # cosine here; linear decay in SPOS [U]
     momentum: float = 0.9          # [U]
@@ -334,7 +334,7 @@ class FairNASConfig(SPOSConfig):
     """FairNAS (Chu et al. 2019, arXiv 1907.01845): strict fairness, m = n paths per step from
     one permutation per layer, their gradients summed into one update; then SPOS' selection."""
     sampler: str = "fairnas"       # strict fairness [P sec. 3]
-    num_epochs: int = length(150, smoke=1)  # [U: FairNAS' ImageNet supernet]
+    num_epochs: int = length(150, smoke=2)  # [U: FairNAS' ImageNet supernet]
     batch_size: int = 256          # [U]
     lr: float = 0.045              # [U]
 

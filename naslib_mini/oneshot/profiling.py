@@ -43,7 +43,8 @@ def saved_tensor_bytes(fn):
 def step_cost(method, X, y, *, lr: float = 0.025, momentum: float = 0.9,
               weight_decay: float = 3e-4, repeats: int = 3, warmup: int = 1,
               loss_fn=F.cross_entropy, amp: bool | None = None) -> dict:
-    """Median wall time of one search step of `method` (a one-shot method) on the batch
+    """Median wall time of one search step of `method` (a one-shot method, after its warm-up:
+    the architecture step included) on the batch
     (X, y), the bytes saved for backward by one forward of its weight step, and the CUDA
     peak when on a GPU. The supernet's weights change: measure on a throwaway network.
     amp: bf16 autocast as in fit (None: on CUDA only)."""
@@ -52,7 +53,8 @@ def step_cost(method, X, y, *, lr: float = 0.025, momentum: float = 0.9,
     model.to(device)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     t = Trainer(model, opt, None, device, torch.Generator().manual_seed(0), [method], amp)
-    model.train()
+    t.epoch = getattr(method.config, "warmup_epochs", 0)  # a step after the warm-up: the
+    model.train()                                         # architecture step included
 
     def step():
         opt.zero_grad(set_to_none=True)
