@@ -30,23 +30,37 @@ def length(default: int, smoke: int = 1, min: int = 1):
     return field(default=default, metadata={"smoke": smoke, "min": min})
 
 
+def zero_ok(default: int):
+    """An integer config field that may be 0 (e.g. pixels of augmentation: 0 = none)."""
+    return field(default=default, metadata={"min": 0})
+
+
+POSITIVE = ("lr", "arch_lr", "beta_lr", "r", "tau_min")  # float fields that must be > 0
+
+
 @dataclass(frozen=True)
 class Config:
     """Base of the method configs: a frozen dataclass whose every field has a commented default.
-    Integer fields must be integers >= 0 (lengths >= their `min`), float fields finite numbers
-    >= 0; a subclass's `check()` adds the relations between fields."""
+    Integer fields must be integers >= 1 (or their field's `min`), float fields finite and
+    >= 0 (> 0 for the names in POSITIVE); a subclass's `check()` adds the relations between
+    fields."""
 
     def __post_init__(self):  # checked here without naslib_mini.checks: no torch import
         name = type(self).__name__
         for f in fields(self):
             v, kind = getattr(self, f.name), f.type if isinstance(f.type, str) else f.type.__name__
-            if kind == "int" or "min" in f.metadata:
-                lo = f.metadata.get("min", 0)
+            if v is None and kind.endswith("None"):
+                continue
+            if kind.startswith("int"):
+                lo = f.metadata.get("min", 1)
                 if not isinstance(v, int) or isinstance(v, bool) or v < lo:
                     raise ValueError(f"{name}.{f.name} must be an integer >= {lo}, got {v!r}")
-            elif kind.startswith("float") and v is not None:
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                    raise ValueError(f"{name}.{f.name} must be a finite number >= 0, got {v!r}")
+            elif kind.startswith("float"):
+                lo = 0 if f.name in POSITIVE else -math.inf
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                        or v < 0 or v <= lo:
+                    what = "> 0" if f.name in POSITIVE else ">= 0"
+                    raise ValueError(f"{name}.{f.name} must be a finite number {what}, got {v!r}")
         self.check()
 
     def check(self) -> None:

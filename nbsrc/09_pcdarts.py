@@ -411,6 +411,6 @@ for name, paper, run in rows:
 #    stability experiment. *Hint: `channel_shuffle` is called in `SearchEdge.forward`.*
 # 3. **Edge normalisation alone.** Run K = 1 with and without `edge_norm` on NAS-Bench-201
 #    over several seeds; does beta change the true rank of the cells found? *Hint:
-#    `method_kwargs={"edge_norm": False}`, `benchmark_truth`.*
+#    `nb_cfg.replace(K=1, edge_norm=False)`, `benchmark_truth`.*
 # 4. **The memory model.** Fit `a + b / K` to the measured memory per step. What does `a`
 #    hold? *Hint: the preprocessing convolutions and the bypassed channels do not shrink with K.*

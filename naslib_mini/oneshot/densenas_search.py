@@ -51,7 +51,7 @@ class DenseNAS(OneShotMethod):
     spaces = ("densenas",)
 
     def __init__(self, supernet, val, config, *, seed: int = 0, device="auto"):
-        if not hasattr(supernet, "latency"):
+        if "paths" not in supernet.edge_groups():  # the protocol: path betas (DenseSuperNet)
             raise TypeError(f"supernet must be a densenas.DenseSuperNet, got {type(supernet).__name__}")
         if supernet.latency is None and config.lam > 0:
             raise ValueError("DenseNAS with lam > 0 needs the supernet's latency model: "

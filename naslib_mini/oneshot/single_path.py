@@ -278,10 +278,6 @@ class SinglePath(OneShotMethod):
         shape = (0, self.sampler.n_layers, self.sampler.n_choices)
         return np.stack(self._history) if self._history else np.zeros(shape, np.int64)
 
-    def logits(self, X, *, detach: bool = True, training: bool = True):
-        raise NotImplementedError("a single-path supernet has no one output: score a path with "
-                                  "score_paths, or run net(X, net.path_mixing(path))")
-
     def train_step(self, t, X, y, loss_fn):
         paths = self.sampler.sample()
         total = torch.zeros((), device=X.device)
