@@ -129,3 +129,12 @@ def test_search_derives_and_resumes_through_one_interface(method, space, digits,
     assert [s["arch"] for s in a.snapshots] == [s["arch"] for s in b.snapshots]
     if method in ("spos", "fairnas"):
         assert a.candidates == b.candidates and (a.counts == b.counts).all()
+
+
+def test_a_checkpoint_of_other_method_settings_is_refused(digits, tmp_path):
+    cfg = CASES["darts", "nb201"]
+    ck, run = tmp_path / "run.pt", dict(seed=1, evaluate=False, progress=False, device="cpu")
+    with pytest.raises(KeyboardInterrupt):
+        search("nb201", "darts", digits, cfg, [InterruptAt(4)], checkpoint=ck, **run)
+    with pytest.raises(ValueError, match=r"arch_lr: 0.01 there, 0.02 now"):
+        search("nb201", "darts", digits, cfg.replace(arch_lr=0.02), checkpoint=ck, **run)

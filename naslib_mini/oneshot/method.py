@@ -238,9 +238,15 @@ class OneShotMethod(Callback):
                 "optimizer": None if self.optimizer is None else self.optimizer.state_dict(),
                 "val_gen": self._val_gen.get_state(), "val_perm": self._val_perm,
                 "val_pos": self._val_pos, "arch_loss": list(self._arch_loss),
-                "snapshots": list(self.snapshots), "extra": self.extra_state()}
+                "snapshots": list(self.snapshots), "extra": self.extra_state(),
+                "config": self.config}
 
     def load_state_dict(self, state: dict) -> None:
+        diff = {k: v for k, v in self.config.diff(state["config"]).items() if k != "num_epochs"}
+        if diff:  # fit checks its own settings; the method's are here (num_epochs: fit's rule)
+            raise ValueError("the checkpoint belongs to a search with other settings (" + "; ".join(
+                f"{k}: {saved!r} there, {now!r} now" for k, (now, saved) in diff.items())
+                + "); delete it or pass another checkpoint path")
         with torch.no_grad():
             for a, saved in zip(self.arch_parameters(), state["arch"], strict=True):
                 a.copy_(saved)
