@@ -56,7 +56,8 @@ def augmentation(config):
     """A training batch's augmentation from a config's crop / hflip / cutout fields (absent or
     0: none), as augment.compose; None when there is none."""
     crop, hflip, cutout = (getattr(config, f, 0) for f in ("crop", "hflip", "cutout"))
-    parts = [aug.crop(crop)] * bool(crop) + [aug.hflip()] * bool(hflip) + [aug.cutout(cutout)] * bool(cutout)
+    parts = ([aug.crop(crop)] if crop else []) + ([aug.hflip()] if hflip else []) \
+        + ([aug.cutout(cutout)] if cutout else [])
     return None if not parts else parts[0] if len(parts) == 1 else aug.compose(*parts)
 
 
