@@ -5,22 +5,21 @@ regularized evolution, local search, REINFORCE, NAO, a PNAS-style surrogate sear
 `Discrete` ask/tell factories; the one-shot methods as `OneShot` searches that return one cell
 and never touch the table:
 
-- `gradient(method)`: DARTS, GDAS, or any `Architect` subclass (PC-DARTS:
-  ``gradient(PCDARTS)``), through `oneshot.search.search("nb201", ...)`; the cell is the
-  argmax of the alphas (their own selection step).
-- `single_path(sampler)`: SPOS or FairNAS: train an `NB201SuperNet` with single paths, then
-  the selection step: an evolutionary search (SPOS's choice; or a random sample) over
-  *inherited* validation accuracy (BN recalibrated per path), `n_candidates` cells scored.
+- `gradient(method, config)`: "darts", "gdas", "pcdarts" (or a method of your own) through
+  `oneshot.search.search("nb201", ...)`; the cell is the argmax of the alphas (their own
+  selection step).
+- `single_path(method, config)`: "spos" or "fairnas" through the same search: an
+  `NB201SuperNet` trained with single paths, then the selection step (oneshot.single_path):
+  an evolutionary search or a random sample over *inherited* validation accuracy (BN
+  recalibrated per path), config.n_candidates cells scored.
 """
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import torch
 
 from . import checks
 from .compare import Discrete, OneShot
+from .oneshot.search import search
 from .spaces import nb201
 from .strategies.controller import Controller, nb201_steps
 from .strategies.evolution import LocalSearch, RegularizedEvolution
@@ -105,67 +104,25 @@ def digits_splits(kind: str = "darts"):
     return _SPLITS[kind]
 
 
-def gradient(method="darts", splits=None, **search_kwargs) -> OneShot:
+def gradient(method="darts", config=None, splits=None) -> OneShot:
     """A gradient-based one-shot search on the NAS-Bench-201 supernet; method: "darts",
-    "gdas" or an Architect subclass (PC-DARTS); search_kwargs: num_epochs, C, arch_lr, ..."""
-    from .oneshot.search import search
-
+    "gdas", "pcdarts" or a OneShotMethod subclass; config: its config (oneshot/config.py)."""
     def run(seed):
         r = search("nb201", method, splits if splits is not None else digits_splits("darts"),
-                   seed=seed, evaluate=False, progress=False, **search_kwargs)
+                   config, seed=seed, evaluate=False, progress=False)
         return r.arch, {"search_seconds": r.seconds}
     return OneShot(run)
 
 
-def single_path(sampler: str = "spos", splits=None, *, num_epochs: int = 10, C: int = 16,
-                n_candidates: int = 50, selection: str = "evolution", bn_batches: int = 1,
-                population_size: int = 10, sample_size: int = 3) -> OneShot:
-    """SPOS ("spos") or FairNAS ("fairnas"): supernet training with the benchmark's recipe
-    (notebook 11), then `n_candidates` cells scored by inherited accuracy (ties broken by the
-    inherited loss), by regularized evolution or a random sample; returns the best."""
-    if selection not in ("evolution", "sample"):
-        raise ValueError(f"selection must be 'evolution' or 'sample', got {selection!r}")
-    from . import augment
-    from .benchmark_build import BuildConfig
-    from .oneshot.inherited import score_paths
-    from .oneshot.nb201_supernet import NB201SuperNet
-    from .oneshot.single_path import make_sampler, train_supernet
-    from .utils import seed_everything
-    cfg = BuildConfig()
-
+def single_path(method: str = "spos", config=None, splits=None) -> OneShot:
+    """SPOS ("spos") or FairNAS ("fairnas"): supernet training and the selection step, on the
+    benchmark's own train / val split; returns the selected cell, the cells scored (as
+    benchmark indices, in order) and their selection scores."""
     def run(seed):
-        sp = splits if splits is not None else digits_splits("benchmark")
-        seed_everything(seed)
-        net = NB201SuperNet(C=C, N=cfg.N, stages=cfg.stages, in_channels=sp.in_channels,
-                            num_classes=sp.num_classes, affine=True)
-        t0 = time.perf_counter()
-        train_supernet(net, sp, make_sampler(sampler, len(nb201.EDGES), len(nb201.OPS), seed),
-                       num_epochs=num_epochs, lr=cfg.lr, batch_size=cfg.batch_size,
-                       weight_decay=cfg.weight_decay, augment=augment.crop(cfg.augment_pad),
-                       seed=seed, channels_last=True, progress=False)
-        train_s, scores = time.perf_counter() - t0, {}
-
-        def inherited(cell):  # the selection step's only score: no table lookup
-            i = nb201.ops_to_index(nb201.to_ops(cell))
-            if i not in scores:
-                acc, loss = score_paths(net, [net.path_of(i)], sp.val, calib=sp.train,
-                                        n_batches=bn_batches, seed=seed, channels_last=True)
-                scores[i] = float(acc[0] - 1e-4 * loss[0])  # accuracy first, loss breaks ties
-            return scores[i]
-
-        rng = np.random.default_rng(seed)
-        if selection == "sample":
-            for c in rng.choice(nb201.NUM_CELLS, size=n_candidates, replace=False):
-                inherited(int(c))
-        else:
-            evo = RegularizedEvolution(nb201.sample, nb201.mutate, population_size, sample_size,
-                                       seed=seed)
-            for _ in range(20 * n_candidates):  # repeats are free (cached), as in compare
-                if len(scores) >= n_candidates:
-                    break
-                arch = evo.ask()
-                evo.tell(arch, inherited(arch))
-        best = max(scores, key=scores.get)
-        return best, {"train_seconds": train_s, "candidates": list(scores),
-                      "inherited": list(scores.values())}
+        r = search("nb201", method, splits if splits is not None else digits_splits("benchmark"),
+                   config, seed=seed, evaluate=False, progress=False)
+        ops = [tuple(r.supernet.primitives[c] for c in path) for path in r.searcher.candidates]
+        return r.arch, {"train_seconds": r.searcher.train_seconds, "search_seconds": r.seconds,
+                        "candidates": [nb201.ops_to_index(o) for o in ops],
+                        "inherited": list(r.searcher.scores)}
     return OneShot(run)

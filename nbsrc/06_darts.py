@@ -28,6 +28,7 @@ PROFILE = None  # "quick" (2-core laptop, about a minute) or "full" (GPU, CIFAR-
 SEED = 0
 
 # %%
+import copy
 import time
 
 import numpy as np
@@ -35,20 +36,25 @@ import torch
 import torch.nn.functional as F
 from ipywidgets import IntSlider, interact
 
-from naslib_mini import augment, data
+from naslib_mini import data
 from naslib_mini.benchmark import Benchmark
 from naslib_mini.nasbench201 import NASBench201, judged_on_cifar
 from naslib_mini.config import get_profile
+from naslib_mini.data import Split
 from naslib_mini.genotypes import DARTS_PRIMITIVES, DARTS_V2, Cell, Genotype
 from naslib_mini.networks import CellNetwork
 from naslib_mini.oneshot import bilevel
-from naslib_mini.oneshot.architect import Architect
-from naslib_mini.oneshot.cost import step_cost
+from naslib_mini.oneshot.config import DARTSConfig, TrainConfig
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.derive import darts_cell, op_share
+from naslib_mini.oneshot.method import SearchModel
+from naslib_mini.oneshot.profiling import step_cost
 from naslib_mini.oneshot.search import benchmark_truth, retrain, search
 from naslib_mini.oneshot.search_cnn import SearchCNN, SearchEdge, darts_edges
+from naslib_mini.oneshot.supernet import Mixing
 from naslib_mini.spaces import darts as darts_space
 from naslib_mini.spaces import nb201
+from naslib_mini.train import fit
 from naslib_mini.utils import count_params, resolve_device, seed_everything
 from naslib_mini.viz.cells import draw_cell
 from naslib_mini.viz.oneshot_plots import (edge_labels, plot_alpha_trajectories, plot_alphas,
@@ -61,6 +67,10 @@ torch.manual_seed(SEED)
 splits = data.load(P.dataset, image_size=P.image_size, val_fraction=0.5, seed=0,
                    limit=P.pick(192, None))
 print(P.name, "profile on", resolve_device(), ";", splits)
+# The search's settings: the paper's (DARTSConfig.PAPER) in the full profile, and what the
+# quick profile changes, side by side (oneshot/config.py gives the source of every value).
+cfg = P.config(DARTSConfig.QUICK, DARTSConfig.PAPER)
+print(cfg.describe(DARTSConfig.PAPER))
 
 # %% [markdown]
 # ## The space: 8 ops, 14 edges, two cells
@@ -147,7 +157,7 @@ print("from scratch == package:", tuple(ours.shape))
 # difference needs only gradients.
 
 # %%
-torch.manual_seed(SEED)
+torch.manual_seed(SEED)  # the tiny model: two ops (linear, tanh of linear) mixed by softmax(a)
 W = [torch.randn(5, 3, dtype=torch.float64, requires_grad=True) for _ in range(2)]
 a = torch.randn(2, dtype=torch.float64, requires_grad=True)
 Xt, Xv = torch.randn(32, 5, dtype=torch.float64), torch.randn(32, 5, dtype=torch.float64)
@@ -168,12 +178,21 @@ def L_val():
     return F.cross_entropy(tiny(Xv, W, a), yv)
 
 
-# exact: differentiate through the unrolled step
+# %% [markdown]
+# The exact hypergradient: differentiate through the unrolled step with autograd (second
+# derivatives, `create_graph=True`).
+
+# %%
 g = torch.autograd.grad(L_train(), W, create_graph=True)
 w_prime = [w - xi * gi for w, gi in zip(W, g)]
 exact = torch.autograd.grad(F.cross_entropy(tiny(Xv, w_prime, a), yv), a)[0]
+print("exact hypergradient:", exact.detach().numpy().round(6))
 
-# finite differences, from scratch
+# %% [markdown]
+# The finite difference, from scratch: step to $w'$, take the gradients there, then the
+# training gradient of $\alpha$ at $w^\pm$, and put the weights back.
+
+# %%
 g = torch.autograd.grad(L_train(), W)
 with torch.no_grad():
     saved = [w.clone() for w in W]
@@ -194,10 +213,17 @@ with torch.no_grad():
     for w, s in zip(W, saved):
         w.copy_(s)                                            # back to w
 scratch = d_alpha - xi * (g_pos - g_neg) / (2 * eps)
+assert torch.allclose(scratch, exact, rtol=1e-5)
+print("finite difference, from scratch:", scratch.numpy().round(6))
+
+# %% [markdown]
+# The package's `bilevel.second_order_grad`, the first-order gradient, and the copied bug:
+
+# %%
 package = bilevel.second_order_grad(L_train, L_val, W, [a], xi)[0]
 first_order = bilevel.first_order_grad(L_val, [a])[0]
 bug = d_alpha - xi * (g_pos - g_neg) / 2. * eps               # the copied operator-precedence bug
-assert torch.allclose(scratch, exact, rtol=1e-5) and torch.allclose(package, exact, rtol=1e-5)
+assert torch.allclose(package, exact, rtol=1e-5)
 for name, val in [("exact (autograd)", exact), ("finite difference, from scratch", scratch),
                   ("finite difference, package", package), ("first order (xi = 0)", first_order),
                   ("'/ 2. * eps' instead of '/ (2 * eps)'", bug)]:
@@ -215,14 +241,13 @@ for name, val in [("exact (autograd)", exact), ("finite difference, from scratch
 # one search step of each order on the same network and batch.
 
 # %%
-C_SEARCH, LAYERS_SEARCH = P.pick(4, 16), P.pick(3, 8)
-B = P.pick(32, 64)
+C_SEARCH, LAYERS_SEARCH, B = cfg.C, cfg.layers, cfg.batch_size
 costs = {}
 for order in (1, 2):
     seed_everything(SEED)
     net = SearchCNN(C=C_SEARCH, layers=LAYERS_SEARCH, num_classes=splits.num_classes,
                     in_channels=splits.in_channels).to(resolve_device())
-    arch = Architect(net, splits.val, order=order, batch_size=B)
+    arch = DARTS(net, splits.val, cfg.replace(order=order))
     costs[f"order {order}"] = step_cost(arch, splits.train.X[:B], splits.train.y[:B],
                                         repeats=P.pick(1, 5))
 ratio = costs["order 2"]["time_s"] / costs["order 1"]["time_s"]
@@ -246,26 +271,72 @@ for cell in (paper_net.cells[0], paper_net.cells[paper_net.reductions[0]]):
 del paper_net
 
 # %% [markdown]
-# ## A real search
+# ## Algorithm 1, written out
 #
-# `search("darts", "darts", ...)` builds the search network, creates the `Architect` (the
-# alphas, their Adam optimizer, the architecture step) and runs the one training loop,
-# `train.fit`, with the architect as its callback: each batch, one alpha step on a validation
-# batch, then one weight step on the training batch (Algorithm 1 of the paper). The full
-# profile uses the paper's settings (8 cells, 16 channels, 50 epochs, batch 64, SGD 0.025
-# cosine, momentum 0.9, weight decay 3e-4; alpha Adam 3e-4, betas (0.5, 0.999), weight decay
-# 1e-3; second order) on CIFAR-10. The quick profile is much smaller, **and says so**: a
-# 3-cell network of 4 channels, about twenty steps on 192 training digits (every search cell
-# runs the convolutions counted above on each pass, slow on a CPU), and alpha's learning
-# rate 1e-2 instead of 3e-4, because it takes about twenty steps where the paper takes about
-# 20,000 (50 epochs of 391 batches).
+# The search alternates two steps on every batch (Algorithm 1 of the paper): (1) one step of
+# $\alpha$ on a **validation** batch, (2) one step of $w$ on a **training** batch, with
+# $\alpha$ held fixed. Here it is from scratch, first order, on the search network: ten lines.
+# Then the package's method (`DARTS`, a `train.fit` callback whose `train_step` does the same)
+# takes one step from the same weights, alphas and batches, and both must land on the same
+# weights and alphas.
 
 # %%
-EPOCHS = P.pick(3, 50)
+def darts_step(net, alphas, alpha_opt, w_opt, X, y, Xv, yv, grad_clip):
+    """One search step, first order: alpha on (Xv, yv), then w on (X, y)."""
+    mix = lambda a: {k: Mixing(v.softmax(-1)) for k, v in a.items()}  # noqa: E731
+    alpha_opt.zero_grad()
+    F.cross_entropy(net(Xv, mix(alphas)), yv).backward()      # (1) grad_alpha L_val(w, alpha)
+    alpha_opt.step()
+    w_opt.zero_grad()                                         # (step 1 left gradients on w too)
+    alphas = {k: v.detach() for k, v in alphas.items()}       # alpha fixed for step 2
+    F.cross_entropy(net(X, mix(alphas)), y).backward()        # (2) grad_w L_train(w, alpha)
+    torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
+    w_opt.step()
+
+
+step_cfg = cfg.replace(order=1)
+seed_everything(SEED)
+net = SearchCNN(C=cfg.C, layers=cfg.layers, num_classes=splits.num_classes,
+                in_channels=splits.in_channels)
+twin = copy.deepcopy(net)                                     # the package's copy
+method = DARTS(twin, splits.val, step_cfg, seed=SEED, device="cpu")
+Xv, yv = DARTS(copy.deepcopy(net), splits.val, step_cfg, seed=SEED,
+               device="cpu").next_val_batch()                 # the batch `method` will draw
+X, y = splits.train.X[:B].cpu(), splits.train.y[:B].cpu()
+alphas = {k: a.detach().clone().requires_grad_() for k, a in method.alphas.items()}
+darts_step(net, alphas,
+           torch.optim.Adam(alphas.values(), lr=cfg.arch_lr, betas=cfg.arch_betas,
+                            weight_decay=cfg.arch_weight_decay),
+           torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                           weight_decay=cfg.weight_decay), X, y, Xv, yv, cfg.grad_clip)
+fit(SearchModel(method), (Split(X, y), None), num_epochs=1, batch_size=B, lr=cfg.lr,
+    momentum=cfg.momentum, weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip,
+    scheduler=None, callbacks=[method], progress=False, device="cpu")
+same_w = all(torch.allclose(p, q, atol=1e-6) for p, q in zip(net.parameters(), twin.parameters()))
+same_a = all(torch.allclose(alphas[k], method.alphas[k], atol=1e-6) for k in alphas)
+assert same_w and same_a
+print(f"one step from scratch == one step of the package (fit + DARTS): weights {same_w}, "
+      f"alphas {same_a}")
+
+# %% [markdown]
+# ## A real search
+#
+# `search("darts", "darts", splits, cfg)` builds the search network, creates the method
+# `DARTS` (the alphas, their Adam optimizer, the architecture step above) and runs the one
+# training loop, `train.fit`, with the method as its callback. The full profile uses the
+# paper's settings (`DARTSConfig.PAPER`, printed at the top: 8 cells, 16 channels, 50 epochs,
+# batch 64, SGD 0.025 cosine, momentum 0.9, weight decay 3e-4; alpha Adam 3e-4, betas
+# (0.5, 0.999), weight decay 1e-3; second order) on CIFAR-10. The quick profile is much
+# smaller, **and says so**: a 3-cell network of 4 channels, about twenty steps on 192
+# training digits (every search cell runs the convolutions counted above on each pass, slow
+# on a CPU), first order, and alpha's learning rate 1e-2 instead of 3e-4, because it takes
+# about twenty steps where the paper takes about 20,000 (50 epochs of 391 batches).
+
+# %%
+EPOCHS = cfg.num_epochs
 t0 = time.perf_counter()
-result = search("darts", "darts", splits, num_epochs=EPOCHS, seed=SEED, order=P.pick(1, 2),
-                C=C_SEARCH, layers=LAYERS_SEARCH, batch_size=B, arch_lr=P.pick(1e-2, 3e-4),
-                evaluate=P.pick(False, True), desc="DARTS search")
+result = search("darts", "darts", splits, cfg, seed=SEED, evaluate=P.pick(False, True),
+                desc="DARTS search")
 search_seconds = time.perf_counter() - t0
 h = result.history
 steps = EPOCHS * -(-len(splits.train) // B)
@@ -362,10 +433,7 @@ print(f"the derived genotype changed {changes} times in {len(snaps)} epochs")
 
 # %%
 eval_splits = data.load(P.dataset, image_size=P.image_size, seed=0)  # the usual train/val/test
-RETRAIN = dict(C=P.pick(8, 36), layers=P.pick(3, 20), num_epochs=P.pick(3, 600),
-               lr=P.pick(0.05, 0.025), batch_size=P.pick(64, 96), seed=SEED,
-               augment=P.pick(None, augment.compose(augment.crop(4), augment.hflip(),
-                                                    augment.cutout(16))))
+RETRAIN = P.config(TrainConfig.QUICK, TrainConfig.PAPER)  # the paper's: 20 cells, C = 36, 600 epochs
 N_RANDOM = P.pick(2, 8)
 rng = np.random.default_rng(SEED)
 candidates = {"DARTS (this run)": result.arch}
@@ -373,7 +441,7 @@ for k in range(N_RANDOM):
     candidates[f"random {k + 1}"] = Genotype(darts_space.sample(rng), darts_space.sample(rng))
 retrained = {}
 for name, genotype in candidates.items():
-    r = retrain(genotype, eval_splits, **RETRAIN)
+    r = retrain(genotype, eval_splits, RETRAIN, seed=SEED)
     retrained[name] = r
     print(f"{name:18s} {r['params']:8,} weights   test accuracy {r['test_acc']:.3f}   "
           f"skip_connect share (normal) {op_share(genotype):.2f}")
@@ -406,8 +474,9 @@ plot_op_share([s["epoch"] for s in snaps],
 # Now a run on the benchmark's space, where every derived cell has a known accuracy. Which
 # supernet? NAS-Bench-201 ran DARTS with its own skeleton: 3 stages of N = 5 cells joined by
 # residual reduction blocks, and reported the collapse there. We do the same, scaled down in
-# the quick profile (N = 3, C = 4, 10 epochs; the full profile uses N = 5, C = 16 and
-# NAS-Bench-201's 50 epochs at arch_lr 3e-4). The benchmark's own numbers come from the
+# the quick profile (N = 3, C = 4, 10 epochs; the full profile uses `DARTSConfig.NB201`,
+# NAS-Bench-201's own settings: N = 5, C = 16, 50 epochs, weight decay 5e-4, arch_lr 3e-4,
+# first order). The benchmark's own numbers come from the
 # one-stage network of notebook 01; a cell derived by the deep supernet is looked up there.
 # (Notebooks 07 and 12 search with that one-stage network as the supernet; exercise 5 asks
 # what changes.)
@@ -415,13 +484,14 @@ plot_op_share([s["epoch"] for s in snaps],
 # %%
 bench = Benchmark()
 digits = data.load("digits", val_fraction=0.5, seed=0)  # the benchmark's data: digits in both profiles
-NB_EPOCHS = P.pick(10, 50)
-NB_SUPERNET = dict(C=P.pick(4, 16), layers=P.pick(3, 5), supernet_kwargs=dict(stages=3))
+nb_cfg = P.config(DARTSConfig.NB201_QUICK, DARTSConfig.NB201)
+print(nb_cfg.describe(DARTSConfig.NB201))
+NB_EPOCHS = nb_cfg.num_epochs
 t0 = time.perf_counter()
-nb = search("nb201", "darts", digits, num_epochs=NB_EPOCHS, seed=SEED, **NB_SUPERNET,
-            arch_lr=P.pick(1e-2, 3e-4), evaluate=False, desc="DARTS on NAS-Bench-201")
+nb = search("nb201", "darts", digits, nb_cfg, seed=SEED, evaluate=False,
+            desc="DARTS on NAS-Bench-201")
 print(f"{NB_EPOCHS} epochs in {time.perf_counter() - t0:.0f} s with the NAS-Bench-201 skeleton "
-      f"as the supernet (3 stages of {NB_SUPERNET['layers']} cells, C = {NB_SUPERNET['C']})")
+      f"as the supernet ({nb_cfg.stages} stages of {nb_cfg.layers} cells, C = {nb_cfg.C})")
 FREE = ("none", "skip_connect", "avg_pool_3x3")
 truth = [benchmark_truth(bench, cell) for cell in nb.archs]
 skip = [op_share(c) for c in nb.archs]
@@ -490,13 +560,13 @@ plot_truth(bench.table("test_acc"), {"DARTS (final cell)": [final["test_acc"]],
 v2_params = count_params(CellNetwork(DARTS_V2, C=36, layers=20, num_classes=10, in_channels=3))
 ours = retrained["DARTS (this run)"]
 rand_acc = [r["test_acc"] for k, r in retrained.items() if k.startswith("random")]
-this = (f"order {result.settings['order']}: {1 - ours['test_acc']:.1%} error on {eval_splits.name} "
-        f"({ours['params']:,} parameters, {RETRAIN['num_epochs']} epochs), search {search_seconds:.0f} s")
+this = (f"order {result.config.order}: {1 - ours['test_acc']:.1%} error on {eval_splits.name} "
+        f"({ours['params']:,} parameters, {RETRAIN.num_epochs} epochs), search {search_seconds:.0f} s")
 rows = [
     ("DARTS, second order", "2.76 +- 0.09% error, 3.3M parameters, 4 GPU-days (4 runs)",
-     this if result.settings["order"] == 2 else "(this run searched with the first order)"),
+     this if result.config.order == 2 else "(this run searched with the first order)"),
     ("DARTS, first order", "3.00 +- 0.14% error, 1.5 GPU-days",
-     this if result.settings["order"] == 1 else "(this run searched with the second order)"),
+     this if result.config.order == 1 else "(this run searched with the second order)"),
     ("random cells, same network", "3.29% error (random search baseline)",
      f"{1 - np.mean(rand_acc):.1%} mean error of {len(rand_acc)} random genotypes"),
     ("DARTS_V2 cell at 20 cells, C = 36", "3.3M parameters",
@@ -538,7 +608,7 @@ for name, paper, run in rows:
 # - DARTS can drift towards parameter-free ops; a tabular benchmark makes that measurable.
 #
 # ## Exercises
-# 1. **Second order, for real.** Rerun the search with `order=2`. How much longer does it take,
+# 1. **Second order, for real.** Rerun the search with `cfg.replace(order=2)`. How much longer does it take,
 #    and does the derived genotype change? *Hint: compare `result.archs` of both runs, and the
 #    cost ratio measured above.*
 # 2. **Early stopping.** Zela et al. stop DARTS when the curvature of the validation loss grows.
@@ -547,11 +617,11 @@ for name, paper, run in rows:
 #    and `truth`.*
 # 3. **Seeds.** Run the NAS-Bench-201 search with 5 seeds. How far apart are the ranks of the
 #    cells found? What does that say about reporting one search? *Hint: `search("nb201",
-#    "darts", digits, seed=s, ...)` in a loop; `benchmark_truth`.*
-# 4. **The bug, in practice.** Write an `Architect` subclass whose second-order step divides by
+#    "darts", digits, nb_cfg, seed=s)` in a loop; `benchmark_truth`.*
+# 4. **The bug, in practice.** Write a `DARTS` subclass whose second-order step divides by
 #    `2. * eps`. On the tiny model above, how does its step compare with the first-order one?
 #    *Hint: the error printed in the bilevel section.*
 # 5. **The supernet decides.** Rerun the NAS-Bench-201 search with the benchmark's own
-#    one-stage network as the supernet (`layers=1`, `supernet_kwargs=dict(stages=1)`, C = 8).
+#    one-stage network as the supernet (`nb_cfg.replace(layers=1, stages=1, C=8)`).
 #    Does `skip_connect` still take over? *Hint: in a deep supernet a skip connection carries
 #    gradients past many cells; in a one-cell network there is nothing to skip.*

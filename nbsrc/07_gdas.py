@@ -39,9 +39,10 @@ from naslib_mini.benchmark import Benchmark
 from naslib_mini.nasbench201 import NASBench201, judged_on_cifar
 from naslib_mini.config import get_profile
 from naslib_mini.genotypes import DARTS_PRIMITIVES
-from naslib_mini.oneshot.architect import Architect, forward_arch
-from naslib_mini.oneshot.cost import step_cost
+from naslib_mini.oneshot.config import DARTSConfig, GDASConfig
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.gdas import GDAS, gumbel_softmax_sample, tau_schedule
+from naslib_mini.oneshot.profiling import step_cost
 from naslib_mini.oneshot.search import benchmark_truth, search
 from naslib_mini.oneshot.search_cnn import SearchCNN, darts_edges
 from naslib_mini.spaces import nb201
@@ -55,6 +56,8 @@ torch.manual_seed(SEED)
 splits = data.load(P.dataset, image_size=P.image_size, val_fraction=0.5, seed=0,
                    limit=P.pick(192, None))  # the DARTS split: half the training images for alpha
 print(P.name, "profile on", resolve_device(), ";", splits)
+cfg = P.config(GDASConfig.QUICK, GDASConfig.PAPER)  # the search's settings, beside the paper's
+print(cfg.describe(GDASConfig.PAPER))
 
 # %% [markdown]
 # ## The Gumbel-max trick
@@ -154,7 +157,8 @@ print("forward value is one-hot:", bool(((w == 0) | (w == 1)).all()),
 
 # %%
 # NBVAL_CHECK_OUTPUT
-C_SEARCH, LAYERS_SEARCH, B = P.pick(4, 16), P.pick(3, 8), P.pick(32, 64)
+C_SEARCH, LAYERS_SEARCH, B = cfg.C, cfg.layers, P.pick(32, 64)
+darts_cfg = P.config(DARTSConfig.QUICK, DARTSConfig.PAPER.replace(order=1)).replace(batch_size=B)
 seed_everything(SEED)
 net = SearchCNN(C=C_SEARCH, layers=LAYERS_SEARCH, num_classes=splits.num_classes,
                 in_channels=splits.in_channels).to(resolve_device())
@@ -162,11 +166,11 @@ ran = []
 hooks = [op.register_forward_hook(lambda m, i, o: ran.append(m))
          for cell in net.cells for edge in cell.edges for op in edge.mixed.ops]
 X = splits.train.X[:B]
-gd = GDAS(net, splits.val, num_epochs=1)
-forward_arch(net, X, **gd.mixing())
+net(X, GDAS(net, splits.val, cfg).mixing())             # one Gumbel sample per cell type
 n_gdas = len(ran)
 ran.clear()
-forward_arch(net, X, **Architect(net, splits.val).mixing())
+net(X, DARTS(net, splits.val, darts_cfg).mixing())       # softmax(alpha): every op
+
 print(f"ops run in one forward pass: GDAS {n_gdas}, DARTS {len(ran)} "
       f"({LAYERS_SEARCH} cells x 14 edges x {len(DARTS_PRIMITIVES)} ops)")
 for hook in hooks:
@@ -183,8 +187,8 @@ for name in ("DARTS", "GDAS"):
     seed_everything(SEED)
     n = SearchCNN(C=C_SEARCH, layers=LAYERS_SEARCH, num_classes=splits.num_classes,
                   in_channels=splits.in_channels).to(resolve_device())
-    method = (Architect(n, splits.val, batch_size=B) if name == "DARTS"
-              else GDAS(n, splits.val, num_epochs=10, batch_size=B))
+    method = (DARTS(n, splits.val, darts_cfg) if name == "DARTS"
+              else GDAS(n, splits.val, cfg.replace(batch_size=B)))
     costs[name] = step_cost(method, splits.train.X[:B], splits.train.y[:B], repeats=P.pick(1, 5))
 for name, c in costs.items():
     peak = "" if c["cuda_peak_bytes"] is None else f", CUDA peak {c['cuda_peak_bytes'] / 2**20:.0f} MiB"
@@ -204,8 +208,8 @@ plot_step_costs(costs, title=f"one search step, batch {B}, {LAYERS_SEARCH} cells
 
 # %%
 # NBVAL_CHECK_OUTPUT
-EPOCHS = P.pick(10, 250)
-taus = [tau_schedule(e, EPOCHS) for e in range(EPOCHS)]
+EPOCHS = cfg.num_epochs
+taus = [tau_schedule(e, EPOCHS, cfg.tau_max, cfg.tau_min) for e in range(EPOCHS)]
 print("tau per epoch:", [round(t, 2) for t in taus][:12], "..." if EPOCHS > 12 else "")
 fig, ax = plt.subplots(figsize=(5, 2.8), constrained_layout=True)
 ax.plot(range(1, EPOCHS + 1), taus, marker="o", ms=3)
@@ -227,9 +231,8 @@ plt.show()
 
 # %%
 t0 = time.perf_counter()
-result = search("darts", "gdas", splits, num_epochs=EPOCHS, seed=SEED, C=C_SEARCH,
-                layers=LAYERS_SEARCH, batch_size=P.pick(B, 256), arch_lr=P.pick(1e-2, 3e-4),
-                weight_decay=P.pick(3e-4, 5e-4), evaluate=P.pick(False, True), desc="GDAS search")
+result = search("darts", "gdas", splits, cfg, seed=SEED, evaluate=P.pick(False, True),
+                desc="GDAS search")
 gdas_seconds = time.perf_counter() - t0
 print(f"{EPOCHS} epochs in {gdas_seconds:.0f} s; derived genotype:\n{result.arch.to_string()}")
 plot_alphas(result.searcher.snapshots[-1]["weights"], DARTS_PRIMITIVES, edge_labels(darts_edges()),
@@ -242,17 +245,18 @@ draw_cell(result.arch.normal, title="GDAS normal cell (this run)")
 # %% [markdown]
 # ## On the tabular benchmark: the true accuracy of the cell found
 #
-# On the NAS-Bench-201 space (`NB201SuperNet`, the benchmark's own network on digits) each
-# derived cell can be looked up. Its rank is among all 15,625 cells (1 = best).
+# On the NAS-Bench-201 space (`NB201SuperNet` on digits: the benchmark's own one-cell network
+# in the quick profile, NAS-Bench-201's search skeleton in the full one) each derived cell
+# can be looked up. Its rank is among all 15,625 cells (1 = best).
 
 # %%
 bench = Benchmark()
 digits = data.load("digits", val_fraction=0.5, seed=0)  # the benchmark's data, in both profiles
-NB_EPOCHS = P.pick(15, 250)
-NB = dict(num_epochs=NB_EPOCHS, C=P.pick(8, 16), arch_lr=P.pick(1e-2, 3e-4), evaluate=False,
-          progress=False)
+nb_cfg = P.config(GDASConfig.NB201_QUICK, GDASConfig.NB201)  # NAS-Bench-201's GDAS settings
+print(nb_cfg.describe(GDASConfig.NB201))
+NB_EPOCHS = nb_cfg.num_epochs
 t0 = time.perf_counter()
-nb_gdas = search("nb201", "gdas", digits, seed=SEED, **NB)
+nb_gdas = search("nb201", "gdas", digits, nb_cfg, seed=SEED, evaluate=False, progress=False)
 found = benchmark_truth(bench, nb_gdas.arch)
 print(f"GDAS on NAS-Bench-201, {NB_EPOCHS} epochs, {time.perf_counter() - t0:.0f} s: {found['cell']}")
 print(f"benchmark test accuracy {found['test_acc']:.3f}, rank {found['rank']:,} of {found['n']:,} "
@@ -274,6 +278,9 @@ draw_cell(nb201.to_cell(nb_gdas.arch), title=f"GDAS on NAS-Bench-201 (rank {foun
 # the benchmark.
 
 # %%
+same = ("C", "layers", "stages", "num_epochs", "batch_size", "lr", "weight_decay", "arch_lr")
+configs = {"DARTS": DARTSConfig.NB201.replace(**{f: getattr(nb_cfg, f) for f in same}),
+           "GDAS": nb_cfg}  # the same supernet, epochs and optimizers; DARTS first order
 runs = {"DARTS": [], "GDAS": []}
 seconds = {"DARTS": [], "GDAS": []}
 for seed in range(P.seeds):
@@ -282,7 +289,8 @@ for seed in range(P.seeds):
             r = nb_gdas  # already run above
         else:
             t0 = time.perf_counter()
-            r = search("nb201", method, digits, seed=seed, **NB)
+            r = search("nb201", method, digits, configs[name], seed=seed, evaluate=False,
+                       progress=False)
             seconds[name].append(time.perf_counter() - t0)
         runs[name].append(benchmark_truth(bench, r.arch))
 print(f"{'':6s} {'seed':>4s} {'test acc':>8s} {'rank':>7s}  cell")
@@ -348,10 +356,10 @@ for name, paper, run in rows:
 # op on every step; the paper's 250 epochs leave room for that. A method's spread over seeds
 # is part of its result, and so is the table that judges it: the same cells, searched on
 # digits, are judged above on our digits benchmark and on the real CIFAR-10 (notebook 01's
-# proxy gap); compare the two verdicts. **Full profile**: CIFAR-10 with the official configuration (8 cells,
-# C = 16, 250 epochs, batch 256, tau 10 to 0.1) and 250-epoch searches on the benchmark
-# with 5 seeds; set
-# `NASLIB_MINI_PROFILE=full` on a GPU.
+# proxy gap); compare the two verdicts. **Full profile**: CIFAR-10 with the official
+# configuration (8 cells, C = 16, 250 epochs, batch 256, tau 10 to 0.1) and, on the
+# benchmark's space, NAS-Bench-201's own GDAS settings (`GDASConfig.NB201`: 3 stages of 5
+# cells, C = 16, 240 epochs) with 5 seeds; set `NASLIB_MINI_PROFILE=full` on a GPU.
 #
 # ## Summary
 # - The Gumbel-max trick draws an exact sample of softmax(alpha); the Gumbel-softmax at
@@ -366,7 +374,7 @@ for name, paper, run in rows:
 # ## Exercises
 # 1. **Temperature.** Run the NAS-Bench-201 search with a constant tau of 10 and of 0.1
 #    (`tau_max = tau_min`). Which finds better cells over 3 seeds? *Hint: `search("nb201",
-#    "gdas", digits, tau_max=..., tau_min=..., seed=s, **NB)`.*
+#    "gdas", digits, nb_cfg.replace(tau_max=..., tau_min=...), seed=s)`.*
 # 2. **The estimator's bias.** The straight-through gradient asks "would scaling the sampled op
 #    up help?", not "would another op be better?". Build a toy where that misleads it. *Hint:
 #    `tests/test_gdas.py`, `test_gdas_learns_the_right_op_on_a_toy_task`: a target of x

@@ -30,15 +30,15 @@ import numpy as np
 import torch
 from ipywidgets import IntSlider, interact
 
-from naslib_mini import augment, data
+from naslib_mini import data
 from naslib_mini.config import get_profile
 from naslib_mini.genotypes import DARTS_PRIMITIVES
 from naslib_mini.networks import CellNetwork
+from naslib_mini.oneshot.config import PDARTSConfig, TrainConfig
 from naslib_mini.oneshot.derive import op_share
 from naslib_mini.oneshot.pdarts import (PAPER_STAGES, Stage, arch_param_count, cap_skips,
-                                        count_cells, drop_ops, expand_weights, pdarts_search,
-                                        skip_dropout_rate)
-from naslib_mini.oneshot.search import retrain
+                                        count_cells, drop_ops, expand_weights, skip_dropout_rate)
+from naslib_mini.oneshot.search import retrain, search
 from naslib_mini.oneshot.search_cnn import SearchCNN, darts_edges
 from naslib_mini.utils import count_params, resolve_device
 from naslib_mini.viz.cells import draw_cell
@@ -52,6 +52,8 @@ torch.manual_seed(SEED)
 splits = data.load(P.dataset, image_size=P.image_size, val_fraction=0.5, seed=0,
                    limit=P.pick(96, None))
 print(P.name, "profile on", resolve_device(), ";", splits)
+cfg = P.config(PDARTSConfig.QUICK, PDARTSConfig.PAPER)  # the search's settings, beside the paper's
+print(cfg.describe(PDARTSConfig.PAPER))
 
 # %% [markdown]
 # ## Stages: deeper networks, fewer ops
@@ -135,25 +137,22 @@ plot_skip_dropout(paper_rates, warmup_epochs=10, title="the paper's schedule (25
 # %% [markdown]
 # ## The search
 #
-# `pdarts_search` runs the stages; each is one `search(...)` call, i.e. one `fit` with the
-# DARTS architect as its callback (notebook 06) and the dropout schedule as another. As in the
+# `search("darts", "pdarts", splits, cfg)` runs the stages; each is one `fit` with the method
+# `PDARTS` as its callback: DARTS' step (notebook 06) and the dropout schedule. As in the
 # official code, each stage builds a **new** network: weights and alphas start afresh, only the
 # surviving ops carry over. The full profile uses the paper's settings on CIFAR-10: 5, 11, 17
 # cells of 16 channels, 25 epochs per stage (alphas frozen for 10), batch 96, SGD 0.025 with
 # cosine decay, alpha Adam 6e-4. The quick profile is much smaller, **and says so**: 3, 4 and 5
 # cells of 4 channels on 96 digits, 3 epochs per stage (alphas frozen for the first), batch
 # 32 and alpha learning rate 1e-2 (9 steps per stage instead of about 6,500). After each
-# stage it measures one search step on a fresh network of that stage (`cost.step_cost`): time,
+# stage it measures one search step on a fresh network of that stage (`profiling.step_cost`): time,
 # and the bytes autograd keeps for the backward pass (on a GPU also the CUDA peak).
 
 # %%
-STAGES = P.pick([Stage(3, 8, 0.1), Stage(4, 5, 0.4), Stage(5, 3, 0.7)], list(PAPER_STAGES))
-C_SEARCH, EPOCHS, WARMUP, B = P.pick(4, 16), P.pick(3, 25), P.pick(1, 10), P.pick(32, 96)
-ARCH_LR = P.pick(1e-2, 6e-4)
-result = pdarts_search(splits, stages=STAGES, C=C_SEARCH, num_epochs=EPOCHS, warmup_epochs=WARMUP,
-                       batch_size=B, arch_lr=ARCH_LR, seed=SEED, cost_repeats=P.pick(1, 5),
-                       evaluate=False, progress=P.pick(False, True))
-print(f"{len(STAGES)} stages in {result.seconds:.0f} s")
+STAGES, EPOCHS = cfg.stages, cfg.num_epochs
+res = search("darts", "pdarts", splits, cfg, seed=SEED, evaluate=False, progress=P.pick(False, True))
+result = res.searcher  # the method: .stages (a record each), .uncapped
+print(f"{len(STAGES)} stages in {res.seconds:.0f} s")
 print(f"{'stage':>5} {'cells':>5} {'ops':>3} {'alphas':>6} {'normal cells in space':>21} "
       f"{'ms/step':>8} {'MiB saved':>9} {'skip share':>10}")
 for s, rec in enumerate(result.stages, 1):
@@ -197,10 +196,10 @@ plot_alphas(full, DARTS_PRIMITIVES, labels, title="softmax(alpha) at the end of 
 # %%
 # NBVAL_IGNORE_OUTPUT: genotypes of a run; the cap rule itself is tested
 skips = lambda cell: sum(op == "skip_connect" for *_, op in cell.edges)  # noqa: E731
-print(f"without the cap: {skips(result.genotype_uncapped.normal)} skip_connect  "
-      f"{result.genotype_uncapped.normal.to_string()}")
-print(f"with M = {result.M}      : {skips(result.genotype.normal)} skip_connect  "
-      f"{result.genotype.normal.to_string()}")
+print(f"without the cap: {skips(result.uncapped.normal)} skip_connect  "
+      f"{result.uncapped.normal.to_string()}")
+print(f"with M = {cfg.M}      : {skips(res.arch.normal)} skip_connect  "
+      f"{res.arch.normal.to_string()}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT: Graphviz's SVG output differs between Graphviz versions
@@ -209,7 +208,7 @@ def show_capped(M=2):
     return draw_cell(cell, title=f"normal cell, at most {M} skip_connect ({skips(cell)} here)")
 
 
-interact(show_capped, M=IntSlider(result.M, 0, 8, description="M"));
+interact(show_capped, M=IntSlider(cfg.M, 0, 8, description="M"));
 
 # %% [markdown]
 # And the dropout: the last stage again, on the same op sets and seed, **without** dropout on
@@ -217,13 +216,12 @@ interact(show_capped, M=IntSlider(result.M, 0, 8, description="M"));
 # 9 steps may or may not show that, and the numbers below say which.
 
 # %%
-plain = pdarts_search(splits, stages=[Stage(last.stage.layers, last.stage.n_ops, 0.0)],
-                      primitives=last.primitives, C=C_SEARCH, num_epochs=EPOCHS,
-                      warmup_epochs=WARMUP, batch_size=B, arch_lr=ARCH_LR, seed=SEED,
-                      measure_cost=False, evaluate=False, progress=False)
+plain = search("darts", "pdarts", splits, cfg.replace(
+    stages=(Stage(last.stage.layers, last.stage.n_ops, 0.0),), primitives=last.primitives,
+    cost_repeats=0), seed=SEED, evaluate=False, progress=False).searcher
 print(f"last stage with dropout    : skip_connect share of the normal cell {op_share(last.genotype):.2f}")
-print(f"last stage without dropout : skip_connect share of the normal cell {op_share(plain.genotype_uncapped):.2f}")
-print("without dropout:", plain.genotype_uncapped.normal.to_string())
+print(f"last stage without dropout : skip_connect share of the normal cell {op_share(plain.uncapped):.2f}")
+print("without dropout:", plain.uncapped.normal.to_string())
 
 # %% [markdown]
 # ## The depth gap, measured
@@ -239,14 +237,13 @@ print("without dropout:", plain.genotype_uncapped.normal.to_string())
 # %%
 eval_splits = data.load(P.dataset, image_size=P.image_size, seed=0, limit=P.pick(512, None))
 DEPTHS = (STAGES[0].layers, P.pick(5, 20))
-RETRAIN = dict(C=P.pick(4, 36), num_epochs=P.pick(2, 600), lr=P.pick(0.1, 0.025),
-               batch_size=P.pick(32, 96), seed=SEED,
-               augment=P.pick(None, augment.compose(augment.crop(4), augment.hflip(), augment.cutout(16))))
-cells = {"stage 1 (shallow search)": result.stages[0].genotype, "P-DARTS (final)": result.genotype}
+RETRAIN = P.config(TrainConfig.QUICK.replace(C=4, num_epochs=2, lr=0.1, batch_size=32),
+                   TrainConfig.PAPER)  # the paper's evaluation: C = 36, 600 epochs, cutout
+cells = {"stage 1 (shallow search)": result.stages[0].genotype, "P-DARTS (final)": res.arch}
 gap = {}
 for name, genotype in cells.items():
     for depth in DEPTHS:
-        gap[name, depth] = retrain(genotype, eval_splits, layers=depth, **RETRAIN)
+        gap[name, depth] = retrain(genotype, eval_splits, RETRAIN.replace(layers=depth), seed=SEED)
 print(f"{'test accuracy':26s}" + "".join(f"{d:>4} cells" for d in DEPTHS))
 for name in cells:
     print(f"{name:26s}" + "".join(f"{gap[name, d]['test_acc']:>10.3f}" for d in DEPTHS))
@@ -262,11 +259,11 @@ print("better at", DEPTHS[0], "cells:", order[DEPTHS[0]], "| better at", DEPTHS[
 
 # %%
 final = gap["P-DARTS (final)", DEPTHS[1]]
-big = count_params(CellNetwork(result.genotype, C=36, layers=20, num_classes=10, in_channels=3))
+big = count_params(CellNetwork(res.arch, C=36, layers=20, num_classes=10, in_channels=3))
 rows = [
     ("test error", "2.50%", f"{1 - final['test_acc']:.1%} on {eval_splits.name} "
-                            f"({DEPTHS[1]} cells, C = {RETRAIN['C']}, {RETRAIN['num_epochs']} epochs)"),
-    ("search cost", "0.3 GPU-days (7 h on a P100)", f"{result.seconds:.0f} s on {resolve_device()}"),
+                            f"({DEPTHS[1]} cells, C = {RETRAIN.C}, {RETRAIN.num_epochs} epochs)"),
+    ("search cost", "0.3 GPU-days (7 h on a P100)", f"{res.seconds:.0f} s on {resolve_device()}"),
     ("parameters at 20 cells, C = 36", "3.4M", f"{big:,} (this run's cell, no auxiliary head)"),
     ("search stages", "5/11/17 cells, 8/5/3 ops, 25 epochs",
      "/".join(str(s.layers) for s in STAGES) + " cells, " + "/".join(str(s.n_ops) for s in STAGES)
@@ -305,8 +302,9 @@ for name, paper, run in rows:
 # ## Exercises
 # 1. **Carry the alphas over.** The official code re-initialises the alphas at every stage.
 #    Pass each stage's alphas (restricted to the surviving ops) to the next one instead. Does
-#    the final cell change? *Hint: `search(..., method_kwargs={"alphas": ...})` with rows of
-#    `rec.weights` picked by `rec.primitives`; log-weights are valid alphas.*
+#    the final cell change? *Hint: a `PDARTS` subclass whose `__init__` ends with
+#    `self.load_alphas(...)`, rows of `rec.weights` picked by `rec.primitives`; log-weights are
+#    valid alphas.*
 # 2. **How many skip connections?** Plot the number of `skip_connect`s in the final normal cell
 #    against M = 0..8 with the slider's function, and the cell's parameter count at 20 cells.
 #    *Hint: `cap_skips(...)` and `count_params(CellNetwork(...))`.*

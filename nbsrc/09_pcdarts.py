@@ -41,9 +41,10 @@ from naslib_mini.nasbench201 import judged_on_cifar
 from naslib_mini.config import get_profile
 from naslib_mini.genotypes import DARTS_PRIMITIVES
 from naslib_mini.networks import CellNetwork
-from naslib_mini.oneshot.cost import saved_tensor_bytes, step_cost
+from naslib_mini.oneshot.config import PCDARTSConfig, TrainConfig
 from naslib_mini.oneshot.derive import darts_cell
-from naslib_mini.oneshot.pcdarts import PCDARTS, largest_batch
+from naslib_mini.oneshot.pcdarts import PCDARTS
+from naslib_mini.oneshot.profiling import largest_batch, saved_tensor_bytes, step_cost
 from naslib_mini.oneshot.search import benchmark_truth, retrain, search
 from naslib_mini.oneshot.search_cnn import (SearchCNN, SearchEdge, channel_shuffle, darts_edges,
                                             edge_softmax)
@@ -59,6 +60,8 @@ torch.manual_seed(SEED)
 splits = data.load(P.dataset, image_size=P.image_size, val_fraction=0.5, seed=0,
                    limit=P.pick(64, None))
 print(P.name, "profile on", DEVICE, ";", splits)
+cfg = P.config(PCDARTSConfig.QUICK, PCDARTSConfig.PAPER)  # the search's settings, beside the paper's
+print(cfg.describe(PCDARTSConfig.PAPER))
 
 # %% [markdown]
 # ## The space, and what PC-DARTS adds to it
@@ -71,7 +74,8 @@ print(P.name, "profile on", DEVICE, ";", splits)
 # %%
 # NBVAL_CHECK_OUTPUT
 net = SearchCNN(C=16, layers=8, num_classes=10, in_channels=3, K=4)
-pc = PCDARTS(net, (torch.zeros(1, 3, 32, 32), torch.zeros(1, dtype=torch.long)), device="cpu")
+pc = PCDARTS(net, (torch.zeros(1, 3, 32, 32), torch.zeros(1, dtype=torch.long)),
+             PCDARTSConfig.PAPER, device="cpu")
 print("alphas:", sum(a.numel() for a in pc.alphas.values()),
       "| betas:", sum(b.numel() for b in pc.betas.values()),
       "| architecture parameters:", sum(t.numel() for t in pc.arch_parameters()))
@@ -149,7 +153,7 @@ print("kept predecessors per node:", kept, "== package")
 #
 # One search step of PC-DARTS (architecture step on a validation batch, then the weight step)
 # on the same network and batch for K = 1 (DARTS with edge normalisation), 2, 4 and 8, with
-# `cost.step_cost`: the median time, and the memory. On a CPU the memory is the bytes autograd
+# `profiling.step_cost`: the median time, and the memory. On a CPU the memory is the bytes autograd
 # keeps for the backward pass of the weight step's forward (the activations; the same on any
 # device); on a GPU the full profile also reports `torch.cuda.max_memory_allocated` over whole
 # steps. Then the **largest batch that fits a budget**: the budget is what K = 1 needs at
@@ -170,7 +174,7 @@ def method_for(K):
     seed_everything(SEED)
     net = SearchCNN(C=C_COST, layers=LAYERS_COST, num_classes=splits.num_classes,
                     in_channels=splits.in_channels, K=K).to(DEVICE)
-    return PCDARTS(net, splits.val, batch_size=B_COST, device=DEVICE)
+    return PCDARTS(net, splits.val, cfg.replace(batch_size=B_COST), device=DEVICE)
 
 
 def memory_at(K):
@@ -238,8 +242,8 @@ interact(edge_costs, C=SelectionSlider(options=[8, 16, 32, 64], value=16, descri
 # %% [markdown]
 # ## A search, and is it stable?
 #
-# PC-DARTS is an `Architect` (notebook 06) with betas: `search("darts", method=PCDARTS, ...,
-# supernet_kwargs={"K": K})`. The full profile uses the paper's CIFAR-10 settings: 8 cells of
+# PC-DARTS is DARTS' method (notebook 06) with betas: `search("darts", "pcdarts", splits, cfg)`
+# with the supernet's partial channels set by `cfg.K`. The full profile uses the paper's CIFAR-10 settings: 8 cells of
 # 16 channels, K = 4, batch 256, SGD lr 0.1, 50 epochs with the alphas and betas frozen for the
 # first 15, Adam 6e-4. The quick profile is much smaller, **and says so**: 3 cells of 4
 # channels, K = 2, 64 digits, 2 epochs of 2 steps, architecture learning rate 1e-2.
@@ -250,18 +254,15 @@ interact(edge_costs, C=SelectionSlider(options=[8, 16, 32, 64], value=16, descri
 # edge set at a node, and how many distinct topologies appear.
 
 # %%
-K_SEARCH = P.pick(2, 4)
-SEARCH = dict(num_epochs=P.pick(2, 50), warmup_epochs=P.pick(0, 15), C=P.pick(4, 16),
-              layers=P.pick(3, 8), batch_size=P.pick(32, 256), lr=P.pick(0.025, 0.1),
-              arch_lr=P.pick(1e-2, 6e-4), supernet_kwargs={"K": K_SEARCH}, evaluate=False,
-              progress=P.pick(False, True))
+K_SEARCH = cfg.K
 SEEDS = range(SEED, SEED + 3)
 runs = {}
 t0 = time.perf_counter()
 for norm in (True, False):
     for s in SEEDS:
-        runs[norm, s] = search("darts", PCDARTS, splits, seed=s, method_kwargs={"edge_norm": norm},
-                               desc=f"seed {s}, edge norm {norm}", **SEARCH)
+        runs[norm, s] = search("darts", "pcdarts", splits, cfg.replace(edge_norm=norm), seed=s,
+                               evaluate=False, progress=P.pick(False, True),
+                               desc=f"seed {s}, edge norm {norm}")
 stability_seconds = time.perf_counter() - t0
 result = runs[True, SEED]
 print(f"{len(runs)} searches in {stability_seconds:.0f} s; PC-DARTS, seed {SEED}:")
@@ -319,30 +320,30 @@ draw_cell(result.arch.normal, title=f"PC-DARTS normal cell (seed {SEED}, K = {K_
 
 # %%
 eval_splits = data.load(P.dataset, image_size=P.image_size, seed=0, limit=P.pick(512, None))
-RETRAIN = dict(C=P.pick(8, 36), layers=P.pick(3, 20), num_epochs=P.pick(2, 600),
-               lr=P.pick(0.1, 0.025), batch_size=P.pick(32, 96), seed=SEED)
-trained = retrain(result.arch, eval_splits, **RETRAIN)
+RETRAIN = P.config(TrainConfig.QUICK.replace(num_epochs=2, lr=0.1, batch_size=32), TrainConfig.PAPER)
+trained = retrain(result.arch, eval_splits, RETRAIN, seed=SEED)
 print(f"test accuracy {trained['test_acc']:.3f} with {trained['params']:,} weights")
 
 # %% [markdown]
 # ## PC-DARTS on the benchmark's space
 #
 # The same class runs on the NAS-Bench-201 supernet (notebook 06), with partial channels in
-# every edge and the edge weights in every node: `search("nb201", method=PCDARTS, ...,
-# supernet_kwargs={"K": K})`. Every edge of that cell is kept and each takes its strongest
-# op, `none` included; a positive scale per edge cannot change which op is strongest, so here
-# beta shapes the search but not the rule. The benchmark knows every cell's true accuracy
-# (digits in both profiles; 10 epochs at C = 8, K = 2 in the quick profile, 100 epochs at
-# C = 16, K = 4 in the full one).
+# every edge and the edge weights in every node: `search("nb201", "pcdarts", digits, nb_cfg)`.
+# Every edge of that cell is kept and each takes its strongest op, `none` included; a
+# positive scale per edge cannot change which op is strongest, so here beta shapes the search
+# but not the rule. The benchmark knows every cell's true accuracy (digits in both profiles;
+# 10 epochs at C = 8, K = 2 on the benchmark's own one-cell network in the quick profile; the
+# full profile runs PC-DARTS' CIFAR-10 settings on NAS-Bench-201's search skeleton, 3 stages
+# of 5 cells, C = 16, K = 4, 50 epochs).
 
 # %%
 bench = Benchmark()
 digits = data.load("digits", val_fraction=0.5, seed=0)  # the benchmark's data
-NB_EPOCHS = P.pick(10, 100)
+nb_cfg = P.config(PCDARTSConfig.NB201_QUICK, PCDARTSConfig.NB201)
+print(nb_cfg.describe(PCDARTSConfig.NB201))
+NB_EPOCHS = nb_cfg.num_epochs
 t0 = time.perf_counter()
-nb = search("nb201", PCDARTS, digits, num_epochs=NB_EPOCHS, seed=SEED, C=P.pick(8, 16),
-            supernet_kwargs={"K": P.pick(2, 4)}, arch_lr=P.pick(1e-2, 6e-4), evaluate=False,
-            progress=False)
+nb = search("nb201", "pcdarts", digits, nb_cfg, seed=SEED, evaluate=False, progress=False)
 nb_seconds = time.perf_counter() - t0
 truth = benchmark_truth(bench, nb.arch)
 per_epoch = [benchmark_truth(bench, c)["test_acc"] for c in nb.archs]
@@ -368,7 +369,7 @@ big = count_params(CellNetwork(result.arch, C=36, layers=20, num_classes=10, in_
 K4 = min(KS, key=lambda k: abs(k - 4))
 rows = [
     ("CIFAR-10 test error", "2.57 +- 0.07%", f"{1 - trained['test_acc']:.1%} on {eval_splits.name} "
-                                             f"({RETRAIN['layers']} cells, {RETRAIN['num_epochs']} epochs)"),
+                                             f"({RETRAIN.layers} cells, {RETRAIN.num_epochs} epochs)"),
     ("search cost", "0.1 GPU-days", f"{stability_seconds / len(runs):.0f} s per search on {DEVICE}"),
     ("parameters at 20 cells, C = 36", "3.6M", f"{big:,} (this run's cell, no auxiliary head)"),
     ("memory of a step, K = 4 vs 1", "search batch 256 (DARTS: 64)",
@@ -392,7 +393,8 @@ for name, paper, run in rows:
 # 16-channel network at batch 64 on CIFAR-10 (CUDA peak and time per step for K = 1, 2, 4, 8,
 # and the largest batch in K = 1's memory), runs the 50-epoch search with K = 4 at batch 256
 # for 3 seeds with and without edge normalisation, trains the cell at 20 cells, 36 channels
-# for 600 epochs, and searches NAS-Bench-201 for 100 epochs. The six searches take about
+# for 600 epochs with crop, flip and cutout, and searches NAS-Bench-201 for 50 epochs. The six
+# searches take about
 # 0.1 GPU-day each on the paper's GPU.
 #
 # ## Summary
@@ -413,6 +415,6 @@ for name, paper, run in rows:
 #    stability experiment. *Hint: `channel_shuffle` is called in `SearchEdge.forward`.*
 # 3. **Edge normalisation alone.** Run K = 1 with and without `edge_norm` on NAS-Bench-201
 #    over several seeds; does beta change the true rank of the cells found? *Hint:
-#    `method_kwargs={"edge_norm": False}`, `benchmark_truth`.*
+#    `nb_cfg.replace(K=1, edge_norm=False)`, `benchmark_truth`.*
 # 4. **The memory model.** Fit `a + b / K` to the measured memory per step. What does `a`
 #    hold? *Hint: the preprocessing convolutions and the bypassed channels do not shrink with K.*

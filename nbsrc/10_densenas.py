@@ -37,11 +37,13 @@ from ipywidgets import IntSlider, interact
 
 from naslib_mini import data
 from naslib_mini.config import get_profile
-from naslib_mini.latency import (LatencyModel, densenas_keys, latency_loss, measure_network,
-                                 measure_table)
 from naslib_mini.metrics import count_macs
-from naslib_mini.oneshot.densenas import DenseSuperNet, path_probability, viterbi
-from naslib_mini.oneshot.densenas_search import DenseNASSearch
+from naslib_mini.oneshot.config import DenseNASConfig
+from naslib_mini.oneshot.densenas import ArchWeights, DenseSuperNet, path_probability, viterbi
+from naslib_mini.oneshot.densenas_latency import (LatencyModel, densenas_keys, latency_loss,
+                                                  measure_network, measure_table)
+from naslib_mini.oneshot.densenas_search import DenseNAS
+from naslib_mini.oneshot.search import search
 from naslib_mini.spaces.densenas import (DENSENAS_MBV2, DENSENAS_MBV2_CIFAR, HEAD_OPS, STACK_OPS,
                                          DenseSpace, count_archs, count_networks, count_paths,
                                          enumerate_archs, enumerate_paths)
@@ -54,6 +56,8 @@ P = get_profile(PROFILE)
 DEVICE = resolve_device()
 splits = data.load(P.dataset, image_size=P.image_size, limit=P.limit, seed=0)
 print(P.name, "profile on", DEVICE, ";", splits)
+cfg = P.config(DenseNASConfig.QUICK, DenseNASConfig.PAPER)  # the search's settings, beside the paper's
+print(cfg.describe(DenseNASConfig.PAPER))
 
 # %% [markdown]
 # ## The space: routing blocks, densely connected
@@ -204,6 +208,7 @@ tables = {"cpu": table}
 if LAT_DEVICE == "cuda":
     tables["cuda"] = measure_table(keys, batch_size=LAT_BATCH, reps=50, device="cuda", threads=None)
 latency = LatencyModel(SPACE, tables[LAT_DEVICE], splits.num_classes, splits.in_channels)
+supernet.latency = latency  # the supernet's expected latency: what the search's loss needs
 print(f"{len(keys)} layers timed on {', '.join(tables)}")
 
 # %%
@@ -228,11 +233,12 @@ for op in HEAD_OPS:
 # against the package's `LatencyModel`:
 
 # %%
-search0 = DenseNASSearch(supernet, splits.val, latency, seed=SEED)
+search0 = DenseNAS(supernet, splits.val, cfg, seed=SEED)
+sizes = [len(SPACE.outgoing(i)) for i in range(SPACE.n_blocks)]
 with torch.no_grad():
-    for b in search0.beta:  # random betas, so that the paths differ in probability
+    for b in search0.betas["paths"].split(sizes):  # random betas: the paths differ in probability
         b.normal_(0, 1, generator=gen)
-w = search0.weights()
+w = ArchWeights.from_mixing(SPACE, search0.mixing())  # the mixing, block by block
 ms = latency.table.ms
 
 
@@ -274,11 +280,12 @@ print("CE 1.0 + 0.1 * log_15(lat):",
 # %% [markdown]
 # ## The search, for several λ
 #
-# `DenseNASSearch` is a callback of `train.fit`. Its `train_step` alternates an architecture
-# step on a validation batch (Adam on α and β, loss above) with the weight step on the training
-# batch (SGD on the supernet). As in the official code, the weights are first warmed up
-# without architecture steps; the warm-up does not depend on λ, so it runs once, and every λ
-# then searches from a copy of the warmed supernet.
+# `DenseNAS` is a one-shot method, a callback of `train.fit`. Its `train_step` alternates an
+# architecture step on a validation batch (Adam on α and β, loss above) with the weight step on
+# the training batch (SGD on the supernet). As in the official code, the weights are first
+# warmed up without architecture steps; the warm-up does not depend on λ, so it runs once (a
+# `search` whose config is all warm-up), and every λ then searches from a copy of the warmed
+# supernet (`search(..., supernet=copy)`).
 #
 # The quick profile departs from the official settings where two minutes force it, and says
 # so: the official weight step trains **one** op per layer, drawn from softmax(α); within this
@@ -292,27 +299,20 @@ print("CE 1.0 + 0.1 * log_15(lat):",
 # official settings and λ around 0.1.
 
 # %%
-WARMUP_EPOCHS = P.pick(1, 50)    # official: 50 of 150 epochs
-SEARCH_EPOCHS = P.pick(1, 100)
 LAMBDAS = P.pick((0.0, 3.0, 30.0), (0.0, 0.05, 0.1, 0.2))
-ARCH_LR = P.pick(0.1, 3e-4)
-WEIGHT_SAMPLE = P.pick(None, 1)  # None: every op mixed; official: 1 op per layer
-ARCH_EVERY = P.pick(1, max(1, len(splits.train) // len(splits.val)))  # official: 1 val pass/epoch
-fit_kw = dict(lr=0.1, weight_decay=4e-5, batch_size=P.batch_size, seed=SEED, channels_last=True)
+if P.name == "full":  # official: one pass over the validation split per epoch
+    cfg = cfg.replace(arch_every=max(1, len(splits.train) // len(splits.val)))
+WARMUP_EPOCHS, SEARCH_EPOCHS = cfg.warmup_epochs, cfg.num_epochs - cfg.warmup_epochs
+run = dict(seed=SEED, evaluate=False)
 
-warm = DenseNASSearch(supernet, splits.val, latency, warmup_epochs=WARMUP_EPOCHS,
-                      warmup_sample=WEIGHT_SAMPLE, seed=SEED)
-h_warm = fit(supernet, (splits.train, None), num_epochs=WARMUP_EPOCHS, callbacks=[warm],
-             desc="warm-up", **fit_kw)
-
+warm = search("densenas", "densenas", splits, cfg.replace(num_epochs=WARMUP_EPOCHS),
+              supernet=supernet, desc="warm-up", **run)       # the warm-up alone
 searches = {}
-for lam in LAMBDAS:
-    net = copy.deepcopy(supernet)
-    searches[lam] = DenseNASSearch(net, splits.val, latency, lam=lam, tau=15.0, alpha_lr=ARCH_LR,
-                                   beta_lr=ARCH_LR, weight_sample=WEIGHT_SAMPLE, arch_sample=2,
-                                   arch_every=ARCH_EVERY, val_batch_size=P.batch_size, seed=SEED)
-    fit(net, (splits.train, None), num_epochs=SEARCH_EPOCHS, callbacks=[searches[lam]],
-        desc=f"search λ={lam:g}", **fit_kw)
+for lam in LAMBDAS:  # each λ searches from a copy of the warmed-up supernet
+    searches[lam] = search("densenas", "densenas", splits,
+                           cfg.replace(num_epochs=SEARCH_EPOCHS, warmup_epochs=0, lam=lam),
+                           supernet=copy.deepcopy(supernet), desc=f"search λ={lam:g}",
+                           **run).searcher
 
 # %% [markdown]
 # What each search ended with: the expected latency of the supernet, and the path probabilities
@@ -439,6 +439,7 @@ for r in results:
 #    `LatencyTable` whose entries are the MACs of each layer (`count_macs` of
 #    `make_layer(*key)`), and rerun the λ sweep. Does the front change? *Hint: on this CPU, a
 #    depthwise 7×7 costs more time per MAC than a 1×1 convolution.*
-# 4. **One op per layer.** Set `WEIGHT_SAMPLE = 1` (the official setting) and compare the
-#    supernet's training loss after the warm-up with the quick profile's. How many epochs does
+# 4. **One op per layer.** Set `cfg = cfg.replace(warmup_sample=1, weight_sample=1)` (the
+#    official setting) and compare the supernet's training loss after the warm-up
+#    (`warm.history["train_loss"]`) with the quick profile's. How many epochs does
 #    single-path training need here before it catches up?

@@ -39,16 +39,16 @@ import numpy as np
 from IPython.display import display
 from ipywidgets import IntSlider, interact
 
-from naslib_mini import augment, data
+from naslib_mini import data
 from naslib_mini.benchmark import Benchmark
 from naslib_mini.nasbench201 import judged_on_cifar
 from naslib_mini.benchmark_build import BuildConfig
 from naslib_mini.config import get_profile
 from naslib_mini.metrics import count_macs, kendall_tau, spearman
-from naslib_mini.oneshot.inherited import score_paths
-from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
-from naslib_mini.oneshot.single_path import (StrictFairSampler, count_updates, make_sampler,
-                                             train_supernet)
+from naslib_mini.oneshot.config import FairNASConfig
+from naslib_mini.oneshot.fairnas_supernet import FairNASSuperNet
+from naslib_mini.oneshot.search import search as oneshot_search  # (`search` below: NSGA-II)
+from naslib_mini.oneshot.single_path import StrictFairSampler, count_updates, score_paths
 from naslib_mini.spaces import fairnas, nb201
 from naslib_mini.strategies import nsga2
 from naslib_mini.utils import count_params, seed_everything
@@ -62,6 +62,10 @@ bench = Benchmark()
 cfg = BuildConfig()          # the recipe every cell of the benchmark was trained with
 splits = data.load(cfg.dataset, image_size=cfg.image_size, device="auto")  # the benchmark's data
 print(P.name, "profile;", splits)
+# The supernets' training: the benchmark's recipe (FairNASConfig.NB201: lr 0.2, batch 256,
+# weight decay 5e-4, shifts of 1 pixel); selection="none": this notebook scores the paths itself.
+sp_cfg = P.config(FairNASConfig.NB201_QUICK, FairNASConfig.NB201).replace(selection="none")
+print(sp_cfg.describe(FairNASConfig.NB201))
 
 # %% [markdown]
 # ## The spaces, counted exactly
@@ -177,10 +181,10 @@ print("updates per (edge, op) in this step:\n", count_updates(package, 6, 5))
 # classes; the full profile scores all of them.
 
 # %%
-EPOCHS = P.pick(8, 100)                  # FairNAS and SPOS-same-epochs supernet epochs
+EPOCHS = sp_cfg.num_epochs              # FairNAS and SPOS-same-epochs supernet epochs
 SEEDS = list(range(P.pick(2, 5)))
 N_CLASSES = P.pick(100, nb201.num_unique())   # classes scored (all in the full profile)
-BN_BATCHES = P.pick(1, 2)                # training batches (of 256) per path for recalibration
+BN_BATCHES = sp_cfg.bn_batches           # training batches (of 256) per path for recalibration
 METHODS = {"SPOS (same epochs)": ("spos", EPOCHS), "SPOS (same compute)": ("spos", 5 * EPOCHS),
            "FairNAS": ("fairnas", EPOCHS)}
 if P.name == "full":                     # the third sampler: FairNAS's cost, no strict fairness
@@ -196,21 +200,17 @@ print(f"{len(cells)} classes of {len(classes):,}; {len(SEEDS)} seeds; {EPOCHS} e
 
 # %%
 def run_supernet(sampler, epochs, seed):
-    """Train one NB201 supernet; score the cells with and without BN recalibration."""
-    seed_everything(seed)
-    net = NB201SuperNet(C=cfg.C, N=cfg.N, stages=cfg.stages, in_channels=splits.in_channels,
-                        num_classes=splits.num_classes, affine=True)  # a path = the benchmark's net
+    """Train one NB201 supernet (the benchmark's network, a path = the benchmark's net); score
+    the cells with and without BN recalibration."""
     t0 = time.perf_counter()
-    cb, _ = train_supernet(net, splits, make_sampler(sampler, 6, 5, seed), num_epochs=epochs,
-                           lr=cfg.lr, batch_size=cfg.batch_size, weight_decay=cfg.weight_decay,
-                           augment=augment.crop(cfg.augment_pad), seed=seed,
-                           channels_last=True, progress=False)
-    train_s = time.perf_counter() - t0
+    r = oneshot_search("nb201", "fairnas", splits, sp_cfg.replace(sampler=sampler, num_epochs=epochs),
+                       seed=seed, evaluate=False, progress=False)
+    net, train_s = r.supernet, time.perf_counter() - t0
     paths = [net.path_of(c) for c in cells]
     plain, plain_loss = score_paths(net, paths, splits.val, channels_last=True)
     recal, recal_loss = score_paths(net, paths, splits.val, calib=splits.train,
                                     n_batches=BN_BATCHES, channels_last=True)
-    return dict(net=net, counts=cb.history, plain=plain, recal=recal, recal_loss=recal_loss,
+    return dict(net=net, counts=r.searcher.history, plain=plain, recal=recal, recal_loss=recal_loss,
                 train_s=train_s, score_s=time.perf_counter() - t0 - train_s)
 
 
@@ -306,17 +306,16 @@ plot_inherited_vs_true({f"{m}, seed {s0}\ntau {kendall_tau(runs[m, s0]['recal'],
 # NBVAL_CHECK_OUTPUT
 space_splits = data.load(P.dataset, image_size=P.image_size, limit=P.limit, seed=0)  # digits in quick
 seed_everything(SEED)
-small = fairnas.FairNASSuperNet(**fairnas.SMALL, num_classes=space_splits.num_classes,
-                                in_channels=space_splits.in_channels)
+small = FairNASSuperNet(**fairnas.SMALL, num_classes=space_splits.num_classes,
+                        in_channels=space_splits.in_channels)
 print(f"scaled-down FairNAS supernet: {small.n_layers} layers x {len(fairnas.CHOICES)} choices, "
       f"{count_params(small):,} parameters, {fairnas.count_space(small.n_layers):,} paths")
 
 # %%
-cb_small, _ = train_supernet(small, space_splits, make_sampler("fairnas", small.n_layers, 6, SEED),
-                             num_epochs=P.pick(2, 30), lr=cfg.lr, batch_size=cfg.batch_size,
-                             weight_decay=cfg.weight_decay, augment=augment.crop(1), seed=SEED,
-                             channels_last=True, progress=False)
-counts = cb_small.history
+small_run = oneshot_search("fairnas", "fairnas", space_splits,
+                           sp_cfg.replace(sampler="fairnas", num_epochs=P.pick(2, 30)),
+                           supernet=small, seed=SEED, evaluate=False, progress=False)
+counts = small_run.searcher.history
 print(f"{len(counts)} steps; every MBConv block trained once per step:",
       bool((counts == np.arange(1, len(counts) + 1)[:, None, None]).all()))
 same_everywhere = [(c,) * small.n_layers for c in range(6)]   # one choice in every layer
@@ -482,8 +481,9 @@ interact(show_front_point, i=IntSlider(0, 0, len(front_cells) - 1, description="
 #    change? *Hint: `run_supernet("fairnas", 2 * EPOCHS, 0)`.*
 # 3. **Fairness without `none`.** Build `NB201SuperNet(primitives=("skip_connect",
 #    "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"))`, score only cells without `none`, and
-#    compare tau. *Hint: `m` becomes 4: `make_sampler("fairnas", 6, 4)`; the path indices
-#    follow the supernet's `primitives`, so use `net.path_of(cell)`.*
+#    compare tau. *Hint: `m` becomes 4 (the sampler reads it off the supernet: pass it with
+#    `search(..., supernet=net)`); the path indices follow the supernet's `primitives`, so use
+#    `net.path_of(cell)`.*
 # 4. **How many batches for BatchNorm?** Vary `BN_BATCHES` from 1 to 4 (and try a batch of 32
 #    images) and plot tau against it. Where does it stop improving? *Hint: `score_paths(net,
 #    paths, splits.val, calib=splits.train, n_batches=k, batch_size=b)`.*

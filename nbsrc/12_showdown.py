@@ -50,7 +50,8 @@ from naslib_mini.compare_stats import (bootstrap_ci, expected_random_regret, for
 from naslib_mini.config import get_profile
 from naslib_mini.metrics import kendall_tau, spearman
 from naslib_mini.nasbench201 import NASBench201, judged_on_cifar
-from naslib_mini.oneshot.pcdarts import PCDARTS
+from naslib_mini.oneshot.config import (DARTSConfig, FairNASConfig, GDASConfig, PCDARTSConfig,
+                                        SPOSConfig)
 from naslib_mini.spaces import nb201
 from naslib_mini.strategies.random_search import RandomSearch
 from naslib_mini.viz.compare_plots import (plot_final_regret, plot_regret, plot_selection_gap,
@@ -238,7 +239,9 @@ print(f"expected regret of random search after {n} lookups: {100 * exact:.2f} po
 # Settings: the quick profile gives the cheap discrete strategies 50 seeds, the ones with a
 # neural model (REINFORCE, NAO, the surrogate) 20, and the one-shot methods 2 seeds of tiny
 # supernets (C = 8, a few epochs; with 2 seeds no interval and no verdict is given for them);
-# the full profile's settings are in the second column of each `P.pick`.
+# the full profile's settings are in the second column of each `P.pick`, and for the one-shot
+# methods their NAS-Bench-201 configs (`oneshot/config.py`: NAS-Bench-201's own settings for
+# DARTS and GDAS, the benchmark's recipe for SPOS and FairNAS).
 
 # %%
 SEEDS = {"random search": P.pick(50, 200), "regularized evolution": P.pick(50, 200),
@@ -246,10 +249,13 @@ SEEDS = {"random search": P.pick(50, 200), "regularized evolution": P.pick(50, 2
          "surrogate (PNAS-style)": P.pick(20, 50),
          "DARTS": P.pick(2, 10), "GDAS": P.pick(2, 10), "PC-DARTS": P.pick(2, 10),
          "SPOS": P.pick(2, 10), "FairNAS": P.pick(2, 10)}
-C = P.pick(8, 16)                                # supernet channels (the digits table's network: 16)
-GRADIENT = dict(C=C, arch_lr=P.pick(1e-2, 3e-4))  # notebooks 06-07: a large alpha lr for short runs
-SINGLE = dict(C=C, n_candidates=P.pick(30, 1000), population_size=P.pick(10, 50),
-              sample_size=P.pick(3, 10))
+ONE_SHOT = {  # quick: C = 8 on the benchmark's one-cell network, alpha lr 1e-2 (notebooks 06-07)
+    "DARTS": P.config(DARTSConfig.NB201_QUICK.replace(C=8, layers=1, stages=1, num_epochs=5),
+                      DARTSConfig.NB201),
+    "GDAS": P.config(GDASConfig.NB201_QUICK.replace(num_epochs=10), GDASConfig.NB201),
+    "PC-DARTS": P.config(PCDARTSConfig.NB201_QUICK.replace(num_epochs=5), PCDARTSConfig.NB201),
+    "SPOS": P.config(SPOSConfig.NB201_QUICK.replace(C=8, num_epochs=10), SPOSConfig.NB201),
+    "FairNAS": P.config(FairNASConfig.NB201_QUICK.replace(C=8, num_epochs=4), FairNASConfig.NB201)}
 CONTENDERS = {
     "random search": contenders.random_search(),
     "regularized evolution": contenders.regularized_evolution(P.pick(20, 50), P.pick(5, 10)),
@@ -259,12 +265,11 @@ CONTENDERS = {
                           batch_size=32),
     "surrogate (PNAS-style)": contenders.surrogate(n_init=20, K=20,
                                                    n_models=P.pick(3, 5), epochs=P.pick(30, 100)),
-    "DARTS": contenders.gradient("darts", num_epochs=P.pick(5, 50), **GRADIENT),
-    "GDAS": contenders.gradient("gdas", num_epochs=P.pick(10, 250), **GRADIENT),
-    "PC-DARTS": contenders.gradient(PCDARTS, num_epochs=P.pick(5, 50), warmup_epochs=P.pick(0, 15),
-                                    supernet_kwargs={"K": P.pick(2, 4)}, **GRADIENT),
-    "SPOS": contenders.single_path("spos", num_epochs=P.pick(10, 100), **SINGLE),
-    "FairNAS": contenders.single_path("fairnas", num_epochs=P.pick(4, 100), **SINGLE),
+    "DARTS": contenders.gradient("darts", ONE_SHOT["DARTS"]),
+    "GDAS": contenders.gradient("gdas", ONE_SHOT["GDAS"]),
+    "PC-DARTS": contenders.gradient("pcdarts", ONE_SHOT["PC-DARTS"]),
+    "SPOS": contenders.single_path("spos", ONE_SHOT["SPOS"]),
+    "FairNAS": contenders.single_path("fairnas", ONE_SHOT["FairNAS"]),
 }
 print(f"budget {BUDGET} lookups per discrete run; seeds per contender:",
       ", ".join(f"{k} {v}" for k, v in SEEDS.items()))

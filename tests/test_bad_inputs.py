@@ -23,12 +23,13 @@ from naslib_mini.config import PROFILES, get_profile
 from naslib_mini.genotypes import DARTS_V2, Cell, Genotype, GenotypeError
 from naslib_mini.networks import CellNetwork, SmallCNN
 from naslib_mini.oneshot import pdarts
-from naslib_mini.oneshot.architect import Architect
-from naslib_mini.oneshot.densenas_search import DenseNASSearch
-from naslib_mini.oneshot.gdas import GDAS
+from naslib_mini.oneshot.config import (DARTSConfig, DenseNASConfig, GDASConfig, PDARTSConfig,
+                                        SPOSConfig)
+from naslib_mini.oneshot.darts import DARTS
+from naslib_mini.oneshot.densenas_search import DenseNAS
 from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
-from naslib_mini.oneshot.search import make_supernet, search
-from naslib_mini.oneshot.single_path import SinglePathTraining, make_sampler
+from naslib_mini.oneshot.search import search
+from naslib_mini.oneshot.single_path import make_sampler
 from naslib_mini.spaces import nasnet, nb201, zoph
 from naslib_mini.strategies import random_search
 from naslib_mini.strategies.evolution import LocalSearch, RegularizedEvolution
@@ -445,7 +446,10 @@ STRATEGIES = [
     ("sampler-unknown", lambda c: make_sampler("fair", 6, 5), ValueError, "fair"),
     ("sampler-n_layers-zero", lambda c: make_sampler("spos", 0, 5), ValueError, "n_layers"),
     ("sampler-n_choices-float", lambda c: make_sampler("spos", 6, 5.0), TypeError, "n_choices"),
-    ("single-path-sampler-str", lambda c: SinglePathTraining("fairnas"), TypeError, "sampler"),
+    ("single-path-sampler-unknown", lambda c: SPOSConfig.PAPER.replace(sampler="fair"), ValueError,
+     "sampler"),
+    ("single-path-selection-unknown", lambda c: SPOSConfig.PAPER.replace(selection="best"),
+     ValueError, "selection"),
 ]
 
 
@@ -494,9 +498,12 @@ COMPARE = [
 ]
 
 
-def _search(c, **kw):
-    return search("nb201", "darts", c.search_d, **{"num_epochs": 1, "C": 4, "progress": False,
-                                                    "device": "cpu", "batch_size": 16, **kw})
+NB = DARTSConfig.PAPER.replace(num_epochs=1, C=4, layers=1, order=1, batch_size=16)
+
+
+def _search(c, method="darts", config=NB, **changes):
+    return search("nb201", method, c.search_d, config.replace(**changes), progress=False,
+                  device="cpu")
 
 
 def _empty_val(c):  # noqa: ARG001
@@ -523,44 +530,44 @@ ONESHOT = [
     ("warmup-negative", lambda c: _search(c, warmup_epochs=-1), ValueError, "warmup_epochs"),
     ("C-zero", lambda c: _search(c, C=0), ValueError, "C"),
     ("layers-zero", lambda c: _search(c, layers=0), ValueError, "layers"),
-    ("space-unknown", lambda c: search("nb202", "darts", c.search_d, num_epochs=1), ValueError,
-     "nb202"),
-    ("method-unknown", lambda c: search("nb201", "enas", c.search_d, num_epochs=1), ValueError,
-     "enas"),
+    ("space-unknown", lambda c: search("nb202", "darts", c.search_d, NB), ValueError, "nb202"),
+    ("method-unknown", lambda c: search("nb201", "enas", c.search_d, NB), ValueError, "enas"),
+    ("method-wrong-space", lambda c: search("nb201", "pdarts", c.search_d), ValueError, "darts"),
+    ("config-of-another-method", lambda c: search("nb201", "gdas", c.search_d, NB), TypeError,
+     "GDASConfig"),
     ("order-3", lambda c: _search(c, order=3), ValueError, "order"),
     ("arch_lr-zero", lambda c: _search(c, arch_lr=0), ValueError, "arch_lr"),
-    ("tau_min-zero", lambda c: _search(c, tau_min=0.0), ValueError, "tau_min"),
-    ("tau_max-below-tau_min", lambda c: _search(c, tau_max=0.05), ValueError, "tau_max"),
-    ("data-empty-val", lambda c: search("nb201", "darts", _empty_val(c), num_epochs=1),
-     ValueError, "data.val is empty"),
-    ("data-nan-val", lambda c: search("nb201", "darts", _nan_val(c), num_epochs=1), ValueError,
+    ("tau_min-zero", lambda c: _search(c, "gdas", GDASConfig.PAPER, tau_min=0.0), ValueError,
+     "tau_min"),
+    ("tau_max-below-tau_min", lambda c: _search(c, "gdas", GDASConfig.PAPER, tau_max=0.05),
+     ValueError, "tau_max"),
+    ("data-empty-val", lambda c: search("nb201", "darts", _empty_val(c), NB), ValueError,
+     "data.val is empty"),
+    ("data-nan-val", lambda c: search("nb201", "darts", _nan_val(c), NB), ValueError,
      "data.val X"),
-    ("data-str", lambda c: search("nb201", "darts", "digits", num_epochs=1), TypeError, "data"),
+    ("data-str", lambda c: search("nb201", "darts", "digits", NB), TypeError, "data"),
     ("search-lr-negative", lambda c: _search(c, lr=-0.025), ValueError, "lr"),
     ("search-batch_size-zero", lambda c: _search(c, batch_size=0), ValueError, "batch_size"),
-    ("supernet-C-zero", lambda c: make_supernet("darts", C=0), ValueError, "C"),
-    ("supernet-num_classes-zero", lambda c: make_supernet("nb201", num_classes=0), ValueError,
-     "num_classes"),
-    ("architect-empty-val", lambda c: Architect(_tiny_supernet(), (c.X[:0], c.y[:0])),
-     ValueError, "val is empty"),
-    ("architect-batch_size-zero", lambda c: Architect(_tiny_supernet(), c.val, batch_size=0),
-     ValueError, "batch_size"),
-    ("architect-order-true", lambda c: Architect(_tiny_supernet(), c.val, order=True),
-     ValueError, "order"),
-    ("architect-r-zero", lambda c: Architect(_tiny_supernet(), c.val, r=0), ValueError, "r"),
-    ("gdas-tau_min-negative", lambda c: GDAS(_tiny_supernet(), c.val, num_epochs=2, tau_min=-1),
-     ValueError, "tau_min"),
-    ("gdas-num_epochs-zero", lambda c: GDAS(_tiny_supernet(), c.val, num_epochs=0), ValueError,
+    ("search-seed-negative", lambda c: search("nb201", "darts", c.search_d, NB, seed=-1),
+     ValueError, "seed"),
+    ("darts-empty-val", lambda c: DARTS(_tiny_supernet(), (c.X[:0], c.y[:0]), NB), ValueError,
+     "val is empty"),
+    ("darts-order-true", lambda c: NB.replace(order=True), ValueError, "order"),
+    ("darts-r-zero", lambda c: NB.replace(r=0), ValueError, "r"),
+    ("darts-config-dict", lambda c: DARTS(_tiny_supernet(), c.val, {"order": 1}), TypeError,
+     "DARTSConfig"),
+    ("gdas-tau_min-negative", lambda c: GDASConfig.PAPER.replace(tau_min=-1), ValueError,
+     "tau_min"),
+    ("gdas-num_epochs-zero", lambda c: GDASConfig.PAPER.replace(num_epochs=0), ValueError,
      "num_epochs"),
-    ("pdarts-no-stages", lambda c: pdarts.pdarts_search(c.search_d, stages=[]), TypeError,
-     "stages"),
+    ("pdarts-no-stages", lambda c: PDARTSConfig.PAPER.replace(stages=()), TypeError, "stages"),
     ("pdarts-stage-layers-zero", lambda c: pdarts.Stage(0, 8), ValueError, "Stage.layers"),
     ("pdarts-stage-dropout-one", lambda c: pdarts.Stage(5, 8, 1.0), ValueError, "Stage.dropout"),
-    ("pdarts-warmup-too-long", lambda c: pdarts.pdarts_search(c.search_d, num_epochs=3,
-                                                              warmup_epochs=3),
+    ("pdarts-warmup-too-long", lambda c: PDARTSConfig.PAPER.replace(num_epochs=3, warmup_epochs=3),
      ValueError, "warmup_epochs"),
-    ("densenas-wrong-supernet", lambda c: DenseNASSearch(_tiny_supernet(), c.val, None),
+    ("densenas-wrong-supernet", lambda c: DenseNAS(_tiny_supernet(), c.val, DenseNASConfig.PAPER),
      TypeError, "supernet"),
+    ("densenas-tau-one", lambda c: DenseNASConfig.PAPER.replace(tau=1.0), ValueError, "tau"),
 ]
 
 BUILD = [

@@ -5,6 +5,7 @@ import pytest
 
 from naslib_mini import contenders
 from naslib_mini.compare import Truth, compare
+from naslib_mini.oneshot.config import GDASConfig, SPOSConfig
 from naslib_mini.spaces import nb201
 from naslib_mini.strategies.surrogate_search import VOCAB, SurrogateSearch, tokens
 
@@ -48,19 +49,21 @@ def truth():
 
 @pytest.mark.parametrize("selection", ["evolution", "sample"])
 def test_single_path_returns_the_best_inherited_cell_with_no_lookup(truth, selection):
-    spec = contenders.single_path("spos", num_epochs=1, C=4, n_candidates=4, selection=selection)
+    spec = contenders.single_path("spos", SPOSConfig.NB201_QUICK.replace(
+        num_epochs=1, C=4, n_candidates=4, selection=selection))
     res = compare({"spos": spec}, budget=5, seeds=[0], truth=truth)
     run = res.runs["spos"][0]
     info = run.info
     assert run.lookups == 0 and len(info["candidates"]) == 4
     assert run.returned[0] == info["candidates"][int(np.argmax(info["inherited"]))]
     assert run.cost > 0
-    with pytest.raises(ValueError):
-        contenders.single_path("spos", selection="beam")
+    with pytest.raises(ValueError, match="selection"):
+        contenders.single_path("spos", SPOSConfig.NB201_QUICK.replace(selection="beam"))
 
 
 def test_gradient_search_returns_a_cell(truth):
-    res = compare({"gdas": contenders.gradient("gdas", num_epochs=1, C=4)}, 5, [0], truth=truth)
+    res = compare({"gdas": contenders.gradient("gdas", GDASConfig.NB201_QUICK.replace(
+        num_epochs=1, C=4))}, 5, [0], truth=truth)
     run = res.runs["gdas"][0]
     assert run.lookups == 0 and 0 <= run.returned[0] < nb201.NUM_CELLS
     assert run.info["search_seconds"] <= run.wall

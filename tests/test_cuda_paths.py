@@ -14,31 +14,24 @@ import torch.nn.functional as F
 from naslib_mini import data
 from naslib_mini.config import FullProfileOnCPUWarning, get_profile
 from naslib_mini.networks import SmallCNN
-from naslib_mini.oneshot.architect import Architect
+from naslib_mini.oneshot.config import DARTSConfig, GDASConfig, PDARTSConfig, Stage
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.gdas import gumbel_softmax_sample
-from naslib_mini.oneshot.pdarts import Stage, pdarts_search
+from naslib_mini.oneshot.method import SearchModel
 from naslib_mini.oneshot.search import search
 from naslib_mini.speed import measure
 from naslib_mini.train import Callback, NonFiniteLossError, fit
 from naslib_mini.utils import DeviceUnavailableError, resolve_device
 
 
-@pytest.fixture
-def no_implicit_numpy(monkeypatch):
-    """Tensors refuse np.asarray, as a CUDA tensor does: code must call .cpu() explicitly."""
-    def refuse(self, *args, **kwargs):
-        raise TypeError("can't convert device tensor to numpy implicitly (stand-in for "
-                        "cuda:0); use .cpu().numpy()")
-    monkeypatch.setattr(torch.Tensor, "__array__", refuse)
-
-
 def test_pdarts_moves_alphas_off_the_device_before_dropping_ops(no_implicit_numpy):
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=16)
     ops = ("none", "skip_connect", "sep_conv_3x3", "max_pool_3x3")
-    r = pdarts_search(d, stages=[Stage(3, 4, 0.1), Stage(3, 3, 0.4)], primitives=ops, C=2,
-                      num_epochs=1, warmup_epochs=0, batch_size=16, progress=False,
-                      measure_cost=False, device="cpu")
-    assert all(len(p) == 3 for p in r.stages[1].primitives["normal"])
+    cfg = PDARTSConfig.PAPER.replace(stages=(Stage(3, 4, 0.1), Stage(3, 3, 0.4)), primitives=ops,
+                                     C=2, num_epochs=1, warmup_epochs=0, batch_size=16,
+                                     cost_repeats=0)
+    r = search("darts", "pdarts", d, cfg, progress=False, evaluate=False, device="cpu")
+    assert all(len(p) == 3 for p in r.searcher.stages[1].primitives["normal"])
 
 
 def _within(seconds, fn):
@@ -90,8 +83,9 @@ def test_fit_stops_with_a_clear_error_on_a_nonfinite_loss(tmp_path):
 @pytest.mark.parametrize("method", ["darts", "gdas"])
 def test_a_search_stops_with_a_clear_error_when_it_diverges(method):
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=64)
-    out = _within(60, lambda: search("nb201", method, d, num_epochs=3, C=4, batch_size=32,
-                                     callbacks=[_PoisonWeights(1)], evaluate=False,
+    cfg = {"darts": DARTSConfig.PAPER.replace(order=1), "gdas": GDASConfig.PAPER}[method].replace(
+        num_epochs=3, C=4, layers=1, batch_size=32)
+    out = _within(60, lambda: search("nb201", method, d, cfg, [_PoisonWeights(1)], evaluate=False,
                                      progress=False, device="cpu"))
     assert isinstance(out.get("error"), FloatingPointError), out
 
@@ -126,7 +120,7 @@ def _dtypes_by_phase(net, run):
     seen, phase = {"arch": set(), "weights": set()}, ["weights"]
     hooks = [m.register_forward_hook(lambda m, i, o: seen[phase[0]].add(o.dtype))
              for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
-    original = Architect.arch_step
+    original = DARTS.arch_step
 
     def arch_step(self, *a, **k):
         phase[0] = "arch"
@@ -135,10 +129,10 @@ def _dtypes_by_phase(net, run):
         finally:
             phase[0] = "weights"
     try:
-        Architect.arch_step = arch_step
+        DARTS.arch_step = arch_step
         run()
     finally:
-        Architect.arch_step = original
+        DARTS.arch_step = original
         for h in hooks:
             h.remove()
     return seen
@@ -151,8 +145,8 @@ def test_cuda_recipe_on_the_cpu_bf16_for_weights_full_precision_for_second_order
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=64)
     torch.manual_seed(0)
     net = NB201SuperNet(C=4, num_classes=10, in_channels=1)
-    arch = Architect(net, d.val, order=2, num_epochs=1, batch_size=32, device="cpu")
-    from naslib_mini.oneshot.architect import SearchModel
+    arch = DARTS(net, d.val, DARTSConfig.PAPER.replace(order=2, num_epochs=1, batch_size=32),
+                 device="cpu")
     model = SearchModel(arch)
     seen = _dtypes_by_phase(net, lambda: fit(
         model, (d.train, None), num_epochs=1, batch_size=32, callbacks=[arch], amp=True,

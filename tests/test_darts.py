@@ -8,14 +8,19 @@ import torch
 import torch.nn.functional as F
 
 from naslib_mini import data
-from naslib_mini.genotypes import DARTS_PRIMITIVES, DARTS_V2, Cell, GenotypeError
+from naslib_mini.genotypes import DARTS_PRIMITIVES, DARTS_V2, Cell, Genotype, GenotypeError
 from naslib_mini.oneshot import bilevel
-from naslib_mini.oneshot.architect import Architect, SearchModel
-from naslib_mini.oneshot.derive import darts_cell, darts_genotype, op_share
+from naslib_mini.oneshot.config import DARTSConfig, PCDARTSConfig, TrainConfig
+from naslib_mini.oneshot.darts import DARTS
+from naslib_mini.oneshot.derive import darts_cell, op_share
+from naslib_mini.oneshot.method import SearchModel
 from naslib_mini.oneshot.mixed import MixedOp
 from naslib_mini.oneshot.search import search
 from naslib_mini.oneshot.search_cnn import darts_edges
+from naslib_mini.oneshot.supernet import Supernet
 from naslib_mini.train import Callback
+
+NB = DARTSConfig.PAPER.replace(C=4, layers=1, order=1)  # the benchmark's one-cell network, first order
 
 
 # ------------------------------------------------------------------ derivation
@@ -37,7 +42,7 @@ def _by_source(cell: Cell):
 
 def test_derivation_recovers_darts_v2():
     rng = np.random.default_rng(0)
-    g = darts_genotype(_weights_for(DARTS_V2.normal, rng), _weights_for(DARTS_V2.reduce, rng))
+    g = Genotype(darts_cell(_weights_for(DARTS_V2.normal, rng)), darts_cell(_weights_for(DARTS_V2.reduce, rng)))
     assert [list(n) for n in g.normal.nodes] == _by_source(DARTS_V2.normal)
     assert [list(n) for n in g.reduce.nodes] == _by_source(DARTS_V2.reduce)
     assert op_share(g) == op_share(DARTS_V2) == 2 / 8  # DARTS_V2 normal: two skips of 8 edges
@@ -172,7 +177,7 @@ def test_unrolled_step_is_the_sgd_step():
 
 
 # ------------------------------------------------------------------ search steps
-class IdentityTask(torch.nn.Module):
+class IdentityTask(Supernet):
     """A toy supernet: one mixed op over (none, skip_connect, avg_pool_3x3) asked to return
     its input. skip_connect is exactly right, so alpha must learn to prefer it."""
     primitives = ("none", "skip_connect", "avg_pool_3x3")
@@ -185,8 +190,9 @@ class IdentityTask(torch.nn.Module):
     def arch_spec(self):
         return {"cell": [3]}
 
-    def forward_arch(self, x, weights=None, index=None, edge_weights=None):
-        return self.scale * self.op(x, weights["cell"][0], None if index is None else index["cell"][0])
+    def forward(self, x, mixing):
+        m = mixing["cell"]
+        return self.scale * self.op(x, m.weights[0], None if m.index is None else m.index[0])
 
 
 def _identity_data(n=64, seed=0):
@@ -199,7 +205,7 @@ def test_architecture_steps_lower_the_validation_loss_on_a_toy_task():
     X, Y = _identity_data()
     for order in (1, 2):
         net = IdentityTask()
-        arch = Architect(net, (X, Y), order=order, arch_lr=0.05, device="cpu")
+        arch = DARTS(net, (X, Y), DARTSConfig.PAPER.replace(order=order, arch_lr=0.05), device="cpu")
         opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
         before = F.mse_loss(arch.logits(X), Y).item()
         for _ in range(20):
@@ -218,7 +224,7 @@ def test_one_architecture_step_lowers_the_loss_on_its_batch():
     for order in (1, 2):
         torch.manual_seed(0)
         net = NB201SuperNet(C=4, in_channels=1)
-        arch = Architect(net, (Xv, yv), order=order, arch_lr=0.01, batch_size=64, device="cpu")
+        arch = DARTS(net, (Xv, yv), NB.replace(order=order, arch_lr=0.01), device="cpu")
         opt = torch.optim.SGD(net.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
         before = F.cross_entropy(arch.logits(Xv), yv).item()
         arch.arch_step(d.train.X[:64], d.train.y[:64], Xv, yv, F.cross_entropy, opt)
@@ -227,7 +233,7 @@ def test_one_architecture_step_lowers_the_loss_on_its_batch():
 
 def test_search_learns_and_records_every_epoch():
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=256)
-    r = search("nb201", "darts", d, num_epochs=3, C=4, seed=0, progress=False, arch_lr=0.01)
+    r = search("nb201", "darts", d, NB.replace(num_epochs=3, arch_lr=0.01), seed=0, progress=False)
     h = r.history
     assert h["val_loss"][-1] < h["val_loss"][0] and h["arch_val_loss"][-1] < h["arch_val_loss"][0]
     assert len(r.archs) == 3 and len(h["arch"]) == 3 and r.arch == r.archs[-1]
@@ -247,12 +253,12 @@ class InterruptAt(Callback):
 @pytest.mark.parametrize("order", [1, 2])
 def test_interrupted_search_resumes_with_nothing_lost(tmp_path, order):
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=128)  # 2 steps per epoch
-    kw = dict(num_epochs=3, C=4, seed=3, order=order, progress=False, arch_lr=0.01)
-    full = search("nb201", "darts", d, **kw)
+    cfg, kw = NB.replace(num_epochs=3, order=order, arch_lr=0.01), dict(seed=3, progress=False)
+    full = search("nb201", "darts", d, cfg, **kw)
     ck = tmp_path / "search.pt"
     with pytest.raises(KeyboardInterrupt):
-        search("nb201", "darts", d, checkpoint=ck, callbacks=[InterruptAt(5)], **kw)  # in epoch 3
-    resumed = search("nb201", "darts", d, checkpoint=ck, **kw)
+        search("nb201", "darts", d, cfg, [InterruptAt(5)], checkpoint=ck, **kw)  # in epoch 3
+    resumed = search("nb201", "darts", d, cfg, checkpoint=ck, **kw)
     for k in ("val_loss", "arch_val_loss", "train_loss", "arch"):
         assert resumed.history[k] == full.history[k]
     assert torch.equal(resumed.searcher.alphas["cell"], full.searcher.alphas["cell"])
@@ -266,50 +272,38 @@ def test_interrupted_search_resumes_with_nothing_lost(tmp_path, order):
 def test_search_model_hides_the_alphas_from_the_weight_optimizer():
     from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
     net = NB201SuperNet(C=4, in_channels=1)
-    arch = Architect(net, (torch.randn(8, 1, 8, 8), torch.zeros(8, dtype=torch.long)), device="cpu")
+    arch = DARTS(net, (torch.randn(8, 1, 8, 8), torch.zeros(8, dtype=torch.long)), NB, device="cpu")
     model = SearchModel(arch)
     ids = {id(p) for p in model.parameters()}
     assert not ids & {id(a) for a in arch.arch_parameters()}
     assert ids == {id(p) for p in net.parameters()}
     with pytest.raises(ValueError, match="order"):
-        Architect(net, None, order=3)
+        NB.replace(order=3)
 
 
-class EdgeNormalised(Architect):
-    """A PC-DARTS-style method through the extension hooks: betas per cell type, edge weights
-    softmax(beta) per node, and edges ranked by edge weight x op weight."""
+class EdgeNormalised(DARTS):
+    """A method of one's own through the base's extension points: betas per cell type (the
+    supernet's edge_groups: each node's incoming edges), edge weights softmax(beta) in every
+    forward, and edges ranked by edge weight x op weight (the supernet's derive)."""
+    Config = PCDARTSConfig  # partial channels (K) and beta_lr
 
-    def init_arch(self, generator, init_scale):
-        from naslib_mini.oneshot.search_cnn import edge_softmax
-        self.edge_softmax = edge_softmax
-        self.betas = {k: (init_scale * torch.randn(14, generator=generator)).requires_grad_()
-                      for k in self.alphas}
-
-    def arch_parameters(self):
-        return super().arch_parameters() + list(self.betas.values())
-
-    def edge_weights(self, detach=False):
-        return {k: self.edge_softmax(b.detach() if detach else b) for k, b in self.betas.items()}
-
-    def mixing(self, detach=True, training=True):
-        return {**super().mixing(detach, training), "edge_weights": self.edge_weights(detach)}
-
-    def derive_inputs(self):
-        return self.arch_weights(detach=True), self.edge_weights(detach=True)
+    def uses_betas(self):
+        return True
 
 
-def test_an_architect_subclass_with_betas_and_partial_channels_searches_and_resumes(tmp_path):
+def test_a_method_subclass_with_betas_and_partial_channels_searches_and_resumes(tmp_path):
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=32)
-    kw = dict(num_epochs=2, C=4, layers=3, seed=0, progress=False, batch_size=32, evaluate=False,
-              arch_lr=0.05, supernet_kwargs={"K": 2})
-    full = search("darts", EdgeNormalised, d, **kw)
+    cfg = PCDARTSConfig.PAPER.replace(num_epochs=2, warmup_epochs=0, C=4, layers=3, K=2,
+                                      batch_size=32, arch_lr=0.05, beta_lr=0.05)
+    kw = dict(seed=0, progress=False, evaluate=False)
+    full = search("darts", EdgeNormalised, d, cfg, **kw)
     assert full.method == "EdgeNormalised" and full.supernet.cells[0].edges[0].K == 2
     betas = full.searcher.betas["normal"]
     assert betas.abs().max() > 1e-2  # the betas were trained
     ck = tmp_path / "pc.pt"
     with pytest.raises(KeyboardInterrupt):
-        search("darts", EdgeNormalised, d, checkpoint=ck, callbacks=[InterruptAt(2)], **kw)
-    resumed = search("darts", EdgeNormalised, d, checkpoint=ck, **kw)
+        search("darts", EdgeNormalised, d, cfg, [InterruptAt(2)], checkpoint=ck, **kw)
+    resumed = search("darts", EdgeNormalised, d, cfg, checkpoint=ck, **kw)
     assert torch.equal(resumed.searcher.betas["normal"], betas)
     assert resumed.arch == full.arch
 
@@ -320,7 +314,7 @@ def test_retrain_in_one_call():
     from naslib_mini.oneshot.search import retrain
     from naslib_mini.utils import count_params
     d = data.load("digits", device="cpu", limit=64)
-    r = retrain(DARTS_V2, d, C=4, layers=3, num_epochs=1, batch_size=32)
+    r = retrain(DARTS_V2, d, TrainConfig.QUICK.replace(C=4, layers=3, num_epochs=1, batch_size=32))
     assert set(r) >= {"net", "history", "test_acc", "params"} and 0 <= r["test_acc"] <= 1
     assert r["params"] == count_params(CellNetwork(DARTS_V2, C=4, layers=3, in_channels=1))
     assert len(r["history"]["train_loss"]) == 1

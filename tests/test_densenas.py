@@ -7,10 +7,12 @@ import math
 import pytest
 import torch
 
-from naslib_mini.latency import LatencyModel, LatencyTable, densenas_keys
+from naslib_mini.oneshot.config import DenseNASConfig
 from naslib_mini.oneshot.densenas import (ArchWeights, DenseSuperNet, derive, path_probability,
                                           sample_ops, viterbi)
-from naslib_mini.oneshot.densenas_search import DenseNASSearch
+from naslib_mini.oneshot.densenas_latency import LatencyModel, LatencyTable, densenas_keys
+from naslib_mini.oneshot.densenas_search import DenseNAS
+from naslib_mini.oneshot.method import SearchModel
 from naslib_mini.spaces.densenas import (DENSENAS_MBV2, DENSENAS_MBV2_CIFAR, HEAD_OPS, STACK_OPS,
                                          DenseArch, DenseNASError, DenseSpace, count_archs,
                                          count_networks, count_paths, enumerate_archs,
@@ -135,16 +137,19 @@ def test_supernet_with_one_hot_weights_is_the_derived_network():
     space = SPACES[1]
     sup = DenseSuperNet(space, num_classes=5, in_channels=1, affine=True)
     X = torch.randn(6, 1, 8, 8)
-    sup(X, _one_hot_weights(space, sup, random_arch(space, torch.Generator()))).sum().backward()
+    sup(X, _one_hot_weights(space, sup, random_arch(space, torch.Generator())).to_mixing()).sum().backward()
     sup.eval()
     gen = torch.Generator().manual_seed(1)
     for _ in range(3):
         arch = random_arch(space, gen)
         net = DenseNASNetwork(space, arch, num_classes=5, in_channels=1).eval()
         net.layers.load_state_dict(torch.nn.Sequential(*sup.modules_of(arch)).state_dict())
-        assert torch.allclose(sup(X, _one_hot_weights(space, sup, arch)), net(X), atol=1e-5)
-    with pytest.raises(ValueError, match="ArchWeights"):
+        assert torch.allclose(sup(X, _one_hot_weights(space, sup, arch).to_mixing()), net(X), atol=1e-5)
+    with pytest.raises(ValueError, match="needs mixing weights"):
         sup(X)
+    w = _one_hot_weights(space, sup, arch)
+    assert sup.derive({"head": torch.cat(w.head), "stack": torch.cat(w.stack)},
+                      {"paths": torch.cat(w.paths)}) == arch  # the one-hot weights' architecture
 
 
 def test_viterbi_matches_enumeration():
@@ -178,7 +183,7 @@ def test_derive_picks_argmax_ops_on_the_viterbi_path():
     beta[2][space.outgoing(2).index(4)] = 5.0
     alpha_head[2][space.incoming(2).index(0), 4] = 1.0           # head 0 -> 2: HEAD_OPS[4]
     alpha_stack[2][0, 6], alpha_stack[2][1, 1] = 1.0, 1.0        # skip, then STACK_OPS[1]
-    a = derive(space, alpha_head, alpha_stack, beta)
+    a = derive(space, alpha_head, alpha_stack, [torch.softmax(b, 0) for b in beta])
     assert a == DenseArch((0, 2, 4), (HEAD_OPS[4],), (("skip_connect", STACK_OPS[1]),))
     assert [p[0] for p in network_pieces(space, a, 10, 1)][1:-2] == [HEAD_OPS[4], STACK_OPS[1]]
 
@@ -203,11 +208,11 @@ def _tiny_setup(lam=0.1, seed=0, arch_weight_decay=1e-3):
     X = torch.randn(64, 1, 4, 4, generator=torch.Generator().manual_seed(0))
     y = (X.mean((1, 2, 3)) > 0).long() + (X[:, 0, 0, 0] > 1).long()
     torch.manual_seed(seed)
-    sup = DenseSuperNet(SMALL, num_classes=3, in_channels=1)
-    search = DenseNASSearch(sup, (X[:32], y[:32]), _fake_latency(SMALL), lam=lam, alpha_lr=0.05,
-                            beta_lr=0.05, val_batch_size=16, seed=seed,
-                            arch_weight_decay=arch_weight_decay)
-    return sup, search, ((X[32:], y[32:]), None)
+    sup = DenseSuperNet(SMALL, num_classes=3, in_channels=1, latency=_fake_latency(SMALL))
+    cfg = DenseNASConfig.PAPER.replace(lam=lam, arch_lr=0.05, beta_lr=0.05, batch_size=16,
+                                       warmup_epochs=0, arch_weight_decay=arch_weight_decay)
+    search = DenseNAS(sup, (X[:32], y[:32]), cfg, seed=seed, device="cpu")
+    return SearchModel(search), search, ((X[32:], y[32:]), None)
 
 
 def test_rescaling_keeps_the_ops_not_drawn():
@@ -218,25 +223,26 @@ def test_rescaling_keeps_the_ops_not_drawn():
     class T:  # the trainer attributes arch_step uses
         autocast = staticmethod(lambda: torch.autocast("cpu", enabled=False))
 
-    before = [torch.softmax(a.detach(), -1).clone() for a in search.alpha_stack]
+        device = torch.device("cpu")
+
+    before = torch.softmax(search.alphas["stack"].detach(), -1).clone()
     gen_state = search.gen.get_state()
-    search._next_val_batch()
-    w = search.weights(2, 2, "prob", detach=False)  # the draw arch_step will make
+    w = search.mixing(detach=False, k=2)  # the draw arch_step will make
     search.gen.set_state(gen_state)
-    search.perm, search.cursor = None, 0
     search.arch_step(T(), torch.nn.functional.cross_entropy)
-    for j, (a, b) in enumerate(zip(search.alpha_stack, before)):
-        after = torch.softmax(a.detach(), -1)
-        for l, act in enumerate(w.stack_active[j]):
-            off = [k for k in range(7) if k not in act]
-            assert torch.allclose(after[l, off], b[l, off], atol=1e-6)
-            assert not torch.allclose(after[l, list(act)], b[l, list(act)])
+    after = torch.softmax(search.alphas["stack"].detach(), -1)
+    assert len(w["stack"].index) == sum(SMALL.layers)
+    for l, act in enumerate(w["stack"].index):
+        off = [k for k in range(7) if k not in act]
+        assert torch.allclose(after[l, off], before[l, off], atol=1e-6)
+        assert not torch.allclose(after[l, list(act)], before[l, list(act)])
 
 
 def test_latency_term_lowers_the_expected_latency():
     sup, search, data = _tiny_setup(lam=50.0)
     start = search.expected_latency()
     fit(sup, data, num_epochs=3, batch_size=16, callbacks=[search], progress=False)
+    assert search.snapshots[-1]["arch"] == search.derive() and "edge_weights" in search.snapshots[-1]
     assert search.expected_latency() < 0.9 * start
 
 

@@ -9,14 +9,15 @@ import torch
 
 from naslib_mini.data import Split
 from naslib_mini.metrics import count_macs
-from naslib_mini.oneshot.inherited import (PathNet, inherited_accuracies, recalibrate_bn,
-                                           score_paths)
+from naslib_mini.oneshot.config import FairNASConfig, SPOSConfig
+from naslib_mini.oneshot.fairnas_supernet import FairNASSuperNet
+from naslib_mini.oneshot.method import SearchModel
 from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
-from naslib_mini.oneshot.single_path import (ExpectationSampler, StrictFairSampler,
-                                             UniformSampler, count_updates, make_sampler,
-                                             train_supernet)
+from naslib_mini.oneshot.single_path import (ExpectationSampler, FairNAS, PathNet, SinglePath,
+                                             StrictFairSampler, UniformSampler, count_updates,
+                                             make_sampler, recalibrate_bn, score_paths)
 from naslib_mini.spaces import fairnas, nb201
-from naslib_mini.train import Callback
+from naslib_mini.train import Callback, fit
 from naslib_mini.utils import count_params
 
 TINY = dict(layers=((4, 1), (6, 2)), stem=4, first=4, head=8, stem_stride=1)
@@ -27,6 +28,20 @@ def _data(n=48, seed=0):
     X = torch.randn(n, 1, 8, 8, generator=g)
     y = torch.randint(0, 10, (n,), generator=g)
     return (X, y)
+
+
+def train_supernet(net, data, sampler, *, seed=1, callbacks=(), checkpoint=None, fit_seed=1,
+                   **settings):
+    """The single-path method (SPOS or FairNAS, by `sampler`) of `net`, trained on `data` (a
+    training split) with fit; returns (the method, fit's history)."""
+    cls, cfg = (FairNAS, FairNASConfig) if sampler == "fairnas" else (SinglePath, SPOSConfig)
+    method = cls(net, None, cfg.PAPER.replace(sampler=sampler, channels_last=False, **settings),
+                 seed=seed, device="cpu")
+    c = method.config
+    h = fit(SearchModel(method), (data, None), num_epochs=c.num_epochs, lr=c.lr,
+            batch_size=c.batch_size, seed=fit_seed, callbacks=[method, *callbacks],
+            checkpoint=checkpoint, progress=False)
+    return method, h
 
 
 # ------------------------------------------------------------------ samplers
@@ -87,7 +102,7 @@ class GradientAudit(Callback):
         self.net, self.grads, self.changed = net, [], []
         self._step = np.zeros((net.n_layers, len(fairnas.CHOICES)), int)
         for l, choices in enumerate(net.layers):
-            for c, block in enumerate(choices):
+            for c, block in enumerate(choices.ops):
                 for p in block.parameters():
                     p.register_hook(lambda g, l=l, c=c: self._count(l, c))
 
@@ -95,7 +110,7 @@ class GradientAudit(Callback):
         self._step[l, c] += 1
 
     def _params(self):
-        return [[torch.cat([p.detach().flatten() for p in b.parameters()]).clone() for b in ch]
+        return [[torch.cat([p.detach().flatten() for p in b.parameters()]).clone() for b in ch.ops]
                 for ch in self.net.layers]
 
     def on_batch_start(self, t, X, y):
@@ -103,7 +118,7 @@ class GradientAudit(Callback):
         self._before = self._params()
 
     def on_batch_end(self, t, loss):
-        n_params = len(list(self.net.layers[0][0].parameters()))
+        n_params = len(list(self.net.layers[0].ops[0].parameters()))
         self.grads.append(self._step // n_params)  # hooks fire once per parameter per backward
         after = self._params()
         self.changed.append(np.array([[int(not torch.equal(a, b)) for a, b in zip(ra, rb)]
@@ -113,10 +128,10 @@ class GradientAudit(Callback):
 @pytest.mark.parametrize("name", ["fairnas", "spos"])
 def test_each_choice_gets_one_gradient_per_step_under_strict_fairness(name):
     torch.manual_seed(0)
-    net = fairnas.FairNASSuperNet(**TINY, num_classes=10, in_channels=1)
+    net = FairNASSuperNet(**TINY, num_classes=10, in_channels=1)
     audit = GradientAudit(net)
-    cb, _ = train_supernet(net, (_data(), None), make_sampler(name, 2, 6, seed=1), num_epochs=2,
-                           batch_size=16, lr=0.05, callbacks=[audit], progress=False)
+    cb, _ = train_supernet(net, _data(), name, num_epochs=2, batch_size=16, lr=0.05,
+                           callbacks=[audit])
     steps = 2 * 3
     assert len(audit.grads) == len(cb.history) == steps
     for g, ch, h_prev, h in zip(audit.grads, audit.changed,
@@ -137,13 +152,13 @@ def test_supernet_training_resumes_with_nothing_lost(tmp_path):
             if t.epoch == 2:
                 t.stop = True
 
-    data = (_data(64), None)
-    kw = dict(num_epochs=4, batch_size=16, lr=0.05, seed=1, progress=False)
+    data = _data(64)
+    kw = dict(num_epochs=4, batch_size=16, lr=0.05)
 
     def run(callbacks=(), ck=None, init_seed=0, sampler_seed=7):
         torch.manual_seed(init_seed)
         net = NB201SuperNet(C=4, in_channels=1)
-        cb, h = train_supernet(net, data, make_sampler("spos", 6, 5, sampler_seed), checkpoint=ck,
+        cb, h = train_supernet(net, data, "spos", seed=sampler_seed, checkpoint=ck,
                                callbacks=callbacks, **kw)
         return net, cb, h
 
@@ -163,8 +178,7 @@ def test_scoring_matches_a_plain_evaluation_and_restores_bn():
     torch.manual_seed(0)
     net = NB201SuperNet(C=4, in_channels=1)
     train, val = _data(64, 1), _data(40, 2)
-    train_supernet(net, (train, None), make_sampler("fairnas", 6, 5), num_epochs=1,
-                   batch_size=32, progress=False)
+    train_supernet(net, train, "fairnas", seed=0, num_epochs=1, batch_size=32, lr=0.05)
     cells = [nb201.ops_to_index(("nor_conv_3x3",) * 6), 7, 15624]
     paths = [net.path_of(c) for c in cells]
     before = {k: v.clone() for k, v in net.state_dict().items()}
@@ -177,7 +191,8 @@ def test_scoring_matches_a_plain_evaluation_and_restores_bn():
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
     assert acc.shape == acc_bn.shape == (3,) and ((0 <= acc_bn) & (acc_bn <= 1)).all()
     splits = SimpleNamespace(train=Split(*train), val=Split(*val))
-    got = inherited_accuracies(net, cells, splits, recalibrate=True, n_batches=2, batch_size=32)
+    got, _ = score_paths(net, [net.path_of(c) for c in cells], splits.val, calib=splits.train,
+                         n_batches=2, batch_size=32)
     assert np.allclose(got, acc_bn)
 
 
@@ -217,25 +232,26 @@ def test_fairnas_a_b_c_rebuilt():
 
 def test_supernet_path_equals_the_stand_alone_network():
     torch.manual_seed(0)
-    sup = fairnas.FairNASSuperNet(**TINY, num_classes=10, in_channels=1).eval()
+    sup = FairNASSuperNet(**TINY, num_classes=10, in_channels=1).eval()
     gene = (4, 1)
     net = fairnas.FairNASNetwork(gene, **TINY, num_classes=10, in_channels=1).eval()
     own = sup.state_dict()
     mapped = {}
     for k in net.state_dict():
         parts = k.split(".")
-        if parts[0] == "layers":  # layers.<l>.<rest> <- layers.<l>.<gene[l]>.<rest>
-            mapped[k] = own[".".join(["layers", parts[1], str(gene[int(parts[1])]), *parts[2:]])]
+        if parts[0] == "layers":  # layers.<l>.<rest> <- layers.<l>.ops.<gene[l]>.<rest>
+            mapped[k] = own[".".join(["layers", parts[1], "ops", str(gene[int(parts[1])]), *parts[2:]])]
         else:
             mapped[k] = own[k]
     net.load_state_dict(mapped)
     x = torch.randn(3, 1, 8, 8)
-    assert torch.allclose(sup(x, path=gene), net(x), atol=1e-5)
+    assert torch.allclose(sup(x, sup.path_mixing(gene)), net(x), atol=1e-5)
+    assert sup.derive({"layers": torch.eye(6)[list(gene)]}) == gene
 
 
 def test_fairnas_errors():
-    sup = fairnas.FairNASSuperNet(**TINY, num_classes=10, in_channels=1)
-    with pytest.raises(ValueError, match="needs a path"):
+    sup = FairNASSuperNet(**TINY, num_classes=10, in_channels=1)
+    with pytest.raises(ValueError, match="needs mixing weights"):
         sup(torch.randn(1, 1, 8, 8))
     with pytest.raises(ValueError, match="one choice per layer"):
         sup.path_of((0, 1, 2))

@@ -4,17 +4,16 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from naslib_mini.oneshot.single_path import SinglePathTraining, make_sampler  # noqa: E402
+from naslib_mini.oneshot.single_path import count_updates, make_sampler  # noqa: E402
 from naslib_mini.viz import fairness_plots as fp  # noqa: E402
 
 
 def _history(name, steps=20):
-    cb = SinglePathTraining(make_sampler(name, 6, 5, seed=0))
+    sampler, counts, history = make_sampler(name, 6, 5, seed=0), np.zeros((6, 5), int), []
     for _ in range(steps):  # the counting part of train_step, without a network
-        from naslib_mini.oneshot.single_path import count_updates
-        cb.counts += count_updates(cb.sampler.sample(), 6, 5)
-        cb._history.append(cb.counts.copy())
-    return cb.history
+        counts = counts + count_updates(sampler.sample(), 6, 5)
+        history.append(counts)
+    return np.stack(history)
 
 
 def test_fairness_plots_return_figures():

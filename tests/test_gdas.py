@@ -7,10 +7,13 @@ import torch
 import torch.nn.functional as F
 
 from naslib_mini import data
-from naslib_mini.oneshot.architect import forward_arch
+from naslib_mini.oneshot.config import DARTSConfig, GDASConfig
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.gdas import GDAS, gumbel_softmax_sample, tau_schedule
 from naslib_mini.oneshot.search import search
 from naslib_mini.oneshot.search_cnn import SearchCNN
+
+NB = GDASConfig.PAPER.replace(C=4, layers=1, batch_size=64)  # the benchmark's one-cell network
 
 N = 20_000
 
@@ -75,32 +78,34 @@ def test_only_the_sampled_op_runs():
     torch.manual_seed(0)
     net = SearchCNN(C=2, layers=3, num_classes=10, in_channels=1)
     x = torch.randn(4, 8, 8)[:, None]
-    gd = GDAS(net, (x, torch.zeros(4, dtype=torch.long)), num_epochs=5, device="cpu")
+    gd = GDAS(net, (x, torch.zeros(4, dtype=torch.long)), GDASConfig.PAPER.replace(num_epochs=5),
+              device="cpu")
     calls = []
     for c, cell in enumerate(net.cells):
         for e, edge in enumerate(cell.edges):
             for k, op in enumerate(edge.mixed.ops):
                 op.register_forward_hook(lambda m, i, o, key=(c, e, k): calls.append(key))
     mixing = gd.mixing(detach=True)  # one sample
-    forward_arch(net, x, **mixing)
+    net(x, mixing)
     assert len(calls) == 3 * 14  # one op per edge per cell
     for c, e, k in calls:
         kind = "reduce" if net.cells[c].reduction else "normal"
-        assert k == mixing["index"][kind][e]  # the sampled one; every cell of a type shares it
+        assert k == mixing[kind].index[e]  # the sampled one; every cell of a type shares it
 
 
 def test_gdas_on_both_spaces_and_arch_steps_after_weight_steps():
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=64)
-    r = search("nb201", "gdas", d, num_epochs=2, C=4, seed=0, progress=False, batch_size=32)
+    r = search("nb201", "gdas", d, NB.replace(num_epochs=2, batch_size=32), seed=0, progress=False)
     assert len(r.arch) == 6 and r.history["tau"] == pytest.approx([10.0, 0.1])
     steps = 2 * 2  # 64 images / 32 per batch, 2 epochs: one alpha step after each weight step
     assert r.searcher.optimizer.state_dict()["state"][0]["step"] == steps
     d2 = data.load("digits", val_fraction=0.5, device="cpu", limit=16)
-    r2 = search("darts", "gdas", d2, num_epochs=1, C=2, layers=3, seed=0, progress=False,
-                batch_size=16, evaluate=False)
+    r2 = search("darts", "gdas", d2, GDASConfig.PAPER.replace(num_epochs=1, C=2, layers=3,
+                                                               batch_size=16),
+                seed=0, progress=False, evaluate=False)
     assert r2.arch.normal.n_nodes == 4 and "tau" in r2.history
-    with pytest.raises(ValueError, match="first order"):
-        search("nb201", "gdas", d, num_epochs=1, order=2)
+    with pytest.raises(TypeError, match="GDASConfig"):  # GDAS has no second order
+        search("nb201", "gdas", d, DARTSConfig.PAPER.replace(num_epochs=1, order=2))
 
 
 def test_gdas_learns_the_right_op_on_a_toy_task():
@@ -111,7 +116,8 @@ def test_gdas_learns_the_right_op_on_a_toy_task():
     from test_darts import IdentityTask, _identity_data
     X, _ = _identity_data()
     net = IdentityTask()
-    gd = GDAS(net, (X, 2 * X), num_epochs=1, tau_max=1.0, arch_lr=0.05, device="cpu")
+    gd = GDAS(net, (X, 2 * X), GDASConfig.PAPER.replace(num_epochs=1, tau_max=1.0, arch_lr=0.05),
+              device="cpu")
 
     def expected_loss():  # the validation loss averaged over the sampling distribution
         p = gd.alphas["cell"][0].softmax(0).detach()
@@ -128,12 +134,12 @@ def test_gdas_learns_the_right_op_on_a_toy_task():
 def test_interrupted_gdas_search_resumes_with_nothing_lost(tmp_path):
     from test_darts import InterruptAt
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=128)
-    kw = dict(num_epochs=3, C=4, seed=5, progress=False, arch_lr=0.01)
-    full = search("nb201", "gdas", d, **kw)
+    cfg, kw = NB.replace(num_epochs=3, arch_lr=0.01), dict(seed=5, progress=False)
+    full = search("nb201", "gdas", d, cfg, **kw)
     ck = tmp_path / "gdas.pt"
     with pytest.raises(KeyboardInterrupt):
-        search("nb201", "gdas", d, checkpoint=ck, callbacks=[InterruptAt(4)], **kw)
-    resumed = search("nb201", "gdas", d, checkpoint=ck, **kw)
+        search("nb201", "gdas", d, cfg, [InterruptAt(4)], checkpoint=ck, **kw)
+    resumed = search("nb201", "gdas", d, cfg, checkpoint=ck, **kw)
     for k in ("val_loss", "arch_val_loss", "train_loss", "arch", "tau"):
         assert resumed.history[k] == full.history[k]
     assert torch.equal(resumed.searcher.alphas["cell"], full.searcher.alphas["cell"])
@@ -142,15 +148,14 @@ def test_interrupted_gdas_search_resumes_with_nothing_lost(tmp_path):
 
 
 def test_step_cost_gdas_keeps_less_for_backward_than_darts():
-    from naslib_mini.oneshot.architect import Architect
-    from naslib_mini.oneshot.cost import step_cost
+    from naslib_mini.oneshot.profiling import step_cost
     X, y = torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,))
     costs = {}
     for name in ("darts", "gdas"):
         torch.manual_seed(0)
         net = SearchCNN(C=2, layers=3, num_classes=10, in_channels=1)
-        m = (Architect(net, (X, y), device="cpu") if name == "darts"
-             else GDAS(net, (X, y), num_epochs=2, device="cpu"))
+        m = (DARTS(net, (X, y), DARTSConfig.PAPER.replace(order=1), device="cpu") if name == "darts"
+             else GDAS(net, (X, y), GDASConfig.PAPER.replace(num_epochs=2), device="cpu"))
         costs[name] = step_cost(m, X, y, repeats=1, warmup=0)
     assert costs["gdas"]["saved_bytes"] < costs["darts"]["saved_bytes"] / 3
     assert all(c["time_s"] > 0 and c["cuda_peak_bytes"] is None for c in costs.values())

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from naslib_mini.latency import (LatencyModel, LatencyTable, densenas_keys, latency_loss,
+from naslib_mini.oneshot.densenas_latency import (LatencyModel, LatencyTable, densenas_keys, latency_loss,
                                  measure_table, time_modules)
 from naslib_mini.oneshot.densenas import ArchWeights, path_probability
 from naslib_mini.spaces.densenas import HEAD_OPS, STACK_OPS, DenseArch, DenseSpace, enumerate_paths

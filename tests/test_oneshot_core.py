@@ -5,7 +5,13 @@ import torch
 
 from naslib_mini.oneshot.mixed import MixedOp
 from naslib_mini.oneshot.nb201_supernet import NB201SuperNet, weights_to_ops
+from naslib_mini.oneshot.supernet import Mixing
 from naslib_mini.spaces import nb201
+
+
+def mix(weights=None, path=None, edge_weights=None):
+    """The NAS-Bench-201 supernet's mixing: one cell type, "cell"."""
+    return {"cell": Mixing(weights, path, edge_weights)}
 
 PRIMS = ("skip_connect", "nor_conv_3x3", "avg_pool_3x3")
 
@@ -64,7 +70,8 @@ def test_supernet_path_equals_the_discrete_network(stages):
         parts = k.split(".")
         if parts[0] == "cells" and isinstance(net.cells[int(parts[1])], nb201.NB201Cell):
             e = int(parts[3])
-            mapped[k] = own[".".join(["layers", parts[1], "edges", parts[3], "ops", str(path[e]), *parts[4:]])]
+            mapped[k] = own[".".join(["layers", parts[1], "edges", parts[3], "mixed", "ops",
+                                      str(path[e]), *parts[4:]])]
         elif parts[0] == "cells":
             mapped[k] = own[".".join(["layers", *parts[1:]])]
         else:
@@ -72,18 +79,19 @@ def test_supernet_path_equals_the_discrete_network(stages):
     net.load_state_dict(mapped)
     x = torch.randn(3, 1, 8, 8)
     w = torch.zeros(6, 5).scatter(1, torch.tensor(path)[:, None], 1.0)
-    assert torch.allclose(sup(x, path=path), net(x), atol=1e-5)
-    assert torch.allclose(sup(x, weights=w), net(x), atol=1e-5)
+    assert torch.allclose(sup(x, mix(path=path)), net(x), atol=1e-5)
+    assert torch.allclose(sup(x, mix(w)), net(x), atol=1e-5)
+    assert torch.allclose(sup(x, sup.path_mixing(path)), net(x), atol=1e-5)
 
 
 def test_supernet_shapes_errors_and_derivation():
     sup = NB201SuperNet(C=4, in_channels=1, primitives=("none", "skip_connect", "nor_conv_3x3"))
     x = torch.randn(2, 1, 8, 8)
-    assert sup(x, weights=torch.softmax(torch.zeros(6, 3), -1)).shape == (2, 10)
+    assert sup(x, mix(torch.softmax(torch.zeros(6, 3), -1))).shape == (2, 10)
     with pytest.raises(ValueError, match="needs mixing weights"):
         sup(x)
     with pytest.raises(ValueError, match=r"\(6, 3\)"):
-        sup(x, weights=torch.zeros(6, 5))
+        sup(x, mix(torch.zeros(6, 5)))
     with pytest.raises(nb201.NB201Error, match="not in this supernet"):
         sup.path_of(0 * 5 + 4)  # the last edge is avg_pool_3x3
     with pytest.raises(nb201.NB201Error, match="not NAS-Bench-201 ops"):
@@ -91,3 +99,5 @@ def test_supernet_shapes_errors_and_derivation():
     alpha = torch.zeros(6, 5)
     alpha[:, 3] = 1.0
     assert weights_to_ops(alpha) == ("nor_conv_3x3",) * 6
+    assert sup.derive({"cell": torch.eye(3)[[2, 0, 1, 2, 2, 0]]}) == (
+        "nor_conv_3x3", "none", "skip_connect", "nor_conv_3x3", "nor_conv_3x3", "none")

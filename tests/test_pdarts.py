@@ -11,10 +11,11 @@ import torch
 
 from naslib_mini import data
 from naslib_mini.genotypes import DARTS_PRIMITIVES
+from naslib_mini.oneshot.config import PDARTSConfig
 from naslib_mini.oneshot.derive import darts_cell
-from naslib_mini.oneshot.pdarts import (PAPER_STAGES, SkipDropoutSchedule, Stage, arch_param_count,
-                                        cap_skips, count_cells, drop_ops, expand_weights,
-                                        pdarts_search, skip_dropout_rate)
+from naslib_mini.oneshot.pdarts import (PAPER_STAGES, PDARTS, Stage, arch_param_count, cap_skips,
+                                        count_cells, drop_ops, expand_weights, skip_dropout_rate)
+from naslib_mini.oneshot.search import search
 from naslib_mini.oneshot.search_cnn import SearchCNN, SkipDropout, darts_edges
 from naslib_mini.spaces import darts as darts_space
 
@@ -146,13 +147,13 @@ def test_skip_dropout_schedule_is_the_official_one():
     assert all(a > b for a, b in zip(rates[:9], rates[1:10]))
     assert all(a > b for a, b in zip(rates[10:], rates[11:]))
 
-    class T:  # what the callback reads from fit's Trainer
+    class T:  # what the method reads from fit's Trainer
         epoch = 12
-        net = type("M", (), {"supernet": SearchCNN(C=2, layers=3, in_channels=1)})()
 
-    cb = SkipDropoutSchedule(0.7, N, warm)
+    net = SearchCNN(C=2, layers=3, in_channels=1)
+    cb = PDARTS(net, None, PDARTSConfig.PAPER.replace(num_epochs=N, warmup_epochs=warm), dropout=0.7)
     cb.on_epoch_start(T)
-    ps = {m.p for m in T.net.supernet.modules() if isinstance(m, SkipDropout)}
+    ps = {m.p for m in net.modules() if isinstance(m, SkipDropout)}
     assert len(ps) == 1 and ps.pop() == pytest.approx(0.7 * math.exp(-0.4))
     logs = {}
     cb.on_epoch_end(T, logs)
@@ -182,9 +183,11 @@ def test_count_cells_by_enumeration():
 def test_pdarts_search_runs_the_stages():
     d = data.load("digits", val_fraction=0.5, device="cpu", limit=16)
     ops = ("none", "skip_connect", "sep_conv_3x3", "max_pool_3x3")
-    stages = [Stage(3, 4, 0.1), Stage(3, 3, 0.4), Stage(3, 2, 0.7)]
-    r = pdarts_search(d, stages=stages, primitives=ops, C=2, num_epochs=2, warmup_epochs=1,
-                      batch_size=16, arch_lr=0.05, progress=False, cost_repeats=1, device="cpu")
+    stages = (Stage(3, 4, 0.1), Stage(3, 3, 0.4), Stage(3, 2, 0.7))
+    cfg = PDARTSConfig.PAPER.replace(stages=stages, primitives=ops, C=2, num_epochs=2,
+                                     warmup_epochs=1, batch_size=16, arch_lr=0.05, cost_repeats=1)
+    res = search("darts", "pdarts", d, cfg, progress=False, evaluate=False, device="cpu")
+    r = res.searcher
     assert [s.n_arch_params for s in r.stages] == [2 * 14 * n for n in (4, 3, 2)]
     for prev, nxt in zip(r.stages, r.stages[1:]):
         for t in ("normal", "reduce"):
@@ -195,10 +198,10 @@ def test_pdarts_search_runs_the_stages():
         assert all(op in ops for *_, op in s.genotype.normal.edges)
         assert s.space_size["normal"] == count_cells(s.primitives["normal"])
     last = r.stages[-1]
-    assert r.genotype_uncapped == last.genotype
-    assert r.genotype.normal == cap_skips(last.weights["normal"], last.primitives["normal"], 2)
-    assert sum(op == "skip_connect" for *_, op in r.genotype.normal.edges) <= 2
+    assert r.uncapped == last.genotype
+    assert res.arch.normal == cap_skips(last.weights["normal"], last.primitives["normal"], 2)
+    assert sum(op == "skip_connect" for *_, op in res.arch.normal.edges) <= 2
     with pytest.raises(ValueError, match="expects 3 ops per edge"):
-        pdarts_search(d, stages=[Stage(3, 3)], primitives=ops, C=2, num_epochs=1, warmup_epochs=0,
-                      progress=False)
+        search("darts", "pdarts", d, cfg.replace(stages=(Stage(3, 3),), num_epochs=1,
+                                                 warmup_epochs=0), progress=False)
     assert torch.is_tensor(d.train.X)

@@ -13,10 +13,12 @@ import torch
 from naslib_mini import benchmark, benchmark_build as bb, data
 from naslib_mini.compare import Driven, Truth, compare
 from naslib_mini.networks import SmallCNN
-from naslib_mini.oneshot.architect import Architect, SearchModel
+from naslib_mini.oneshot.config import DARTSConfig, FairNASConfig, GDASConfig
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.gdas import GDAS
+from naslib_mini.oneshot.method import SearchModel
 from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
-from naslib_mini.oneshot.single_path import SinglePathTraining, make_sampler
+from naslib_mini.oneshot.single_path import FairNAS
 from naslib_mini.strategies.random_search import RandomSearch
 from naslib_mini.train import fit
 from naslib_mini.utils import atomic_save
@@ -40,10 +42,11 @@ def _run(kind, digits, device):
     if kind == "plain":
         return SmallCNN(1, 10, C=4, depth=1), []
     if kind == "single_path":
-        return NB201SuperNet(C=4, in_channels=1), [SinglePathTraining(make_sampler("fairnas", 6, 5))]
-    cls = Architect if kind == "darts" else GDAS
-    method = cls(NB201SuperNet(C=4, in_channels=1), digits.val, num_epochs=1, batch_size=16,
-                 device=device)
+        method = FairNAS(NB201SuperNet(C=4, in_channels=1), None, FairNASConfig.PAPER, device=device)
+        return SearchModel(method), [method]
+    cls, cfg = (DARTS, DARTSConfig.PAPER.replace(order=1)) if kind == "darts" else (GDAS, GDASConfig.PAPER)
+    method = cls(NB201SuperNet(C=4, in_channels=1), digits.val,
+                 cfg.replace(num_epochs=1, batch_size=16), device=device)
     return SearchModel(method), [method]
 
 

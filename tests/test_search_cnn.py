@@ -7,6 +7,12 @@ import torch
 from naslib_mini.genotypes import DARTS_PRIMITIVES
 from naslib_mini.oneshot.search_cnn import (SearchCNN, SearchEdge, channel_shuffle, darts_edges,
                                             edge_softmax)
+from naslib_mini.oneshot.supernet import Mixing
+
+
+def mix(wn=None, wr=None, index_n=None, index_r=None, ew_n=None, ew_r=None):
+    """The per-cell-type mixing of one forward pass (supernet.Mixing)."""
+    return {"normal": Mixing(wn, index_n, ew_n), "reduce": Mixing(wr, index_r, ew_r)}
 
 
 def _net(**kw):
@@ -27,22 +33,21 @@ def test_shapes_cell_types_and_spec():
     assert net.reductions == (1, 2) and net.cell_types == ("normal", "reduce")
     assert net.arch_spec() == {"normal": [8] * 14, "reduce": [8] * 14}
     w = torch.softmax(torch.randn(14, 8), -1)
-    assert net(torch.randn(2, 1, 8, 8), w, w).shape == (2, 10)
+    assert net(torch.randn(2, 1, 8, 8), mix(w, w)).shape == (2, 10)
     flat = _net(C=2, layers=1)
-    assert flat.cell_types == ("normal",) and flat(torch.randn(2, 1, 4, 4), w).shape == (2, 10)
+    assert flat.cell_types == ("normal",) and flat(torch.randn(2, 1, 4, 4), mix(w)).shape == (2, 10)
 
 
 def test_list_of_rows_equals_matrix_and_one_hot_equals_index():
     net = _net(C=2).eval()
     x = torch.randn(2, 1, 4, 4)
     wn, wr = torch.softmax(torch.randn(14, 8), -1), torch.softmax(torch.randn(14, 8), -1)
-    assert torch.allclose(net(x, wn, wr), net(x, list(wn), list(wr)), atol=1e-6)
+    assert torch.allclose(net(x, mix(wn, wr)), net(x, mix(list(wn), list(wr))), atol=1e-6)
     idx_n, idx_r = torch.randint(0, 8, (14,)).tolist(), torch.randint(0, 8, (14,)).tolist()
     hot = lambda idx: torch.zeros(14, 8).scatter(1, torch.tensor(idx)[:, None], 1.0)  # noqa: E731
-    single = net(x, index_normal=idx_n, index_reduce=idx_r)
-    assert torch.allclose(net(x, hot(idx_n), hot(idx_r)), single, atol=1e-5)
-    assert torch.allclose(net(x, hot(idx_n), hot(idx_r), index_normal=idx_n, index_reduce=idx_r),
-                          single, atol=1e-5)
+    single = net(x, mix(index_n=idx_n, index_r=idx_r))
+    assert torch.allclose(net(x, mix(hot(idx_n), hot(idx_r))), single, atol=1e-5)
+    assert torch.allclose(net(x, mix(hot(idx_n), hot(idx_r), idx_n, idx_r)), single, atol=1e-5)
 
 
 def test_mixing_is_the_weighted_sum_with_pool_batchnorm():
@@ -60,18 +65,18 @@ def test_per_edge_primitives():
     assert net.arch_spec()["normal"] == [len(p) for p in prims]
     assert net.arch_spec()["reduce"] == [3] * 14
     wn = [torch.softmax(torch.randn(len(p)), 0) for p in prims]
-    assert net(torch.randn(2, 1, 4, 4), wn, torch.softmax(torch.randn(14, 3), -1)).shape == (2, 10)
+    assert net(torch.randn(2, 1, 4, 4), mix(wn, torch.softmax(torch.randn(14, 3), -1))).shape == (2, 10)
 
 
 def test_bad_weights_are_refused_clearly():
     net = _net(C=2)
     x, w = torch.randn(1, 1, 4, 4), torch.softmax(torch.randn(14, 8), -1)
     with pytest.raises(ValueError, match="14 rows"):
-        net(x, w[:13], w)
+        net(x, mix(w[:13], w))
     with pytest.raises(ValueError, match="edge 0 has 8 ops"):
-        net(x, torch.ones(14, 7), w)
+        net(x, mix(torch.ones(14, 7), w))
     with pytest.raises(ValueError, match="need mixing weights"):
-        net(x, w)
+        net(x, mix(w))
     with pytest.raises(ValueError, match="per-edge op lists"):
         _net(primitives=[DARTS_PRIMITIVES] * 13)
     with pytest.raises(ValueError, match="unknown op"):
@@ -113,8 +118,8 @@ def test_edge_weights_scale_each_edge():
     net = _net(C=2).eval()
     x, w = torch.randn(2, 1, 4, 4), torch.softmax(torch.randn(14, 8), -1)
     ones = torch.ones(14)
-    assert torch.allclose(net(x, w, w, edge_weights_normal=ones, edge_weights_reduce=ones), net(x, w, w))
-    assert not torch.allclose(net(x, w, w, edge_weights_normal=ew, edge_weights_reduce=ones), net(x, w, w))
+    assert torch.allclose(net(x, mix(w, w, ew_n=ones, ew_r=ones)), net(x, mix(w, w)))
+    assert not torch.allclose(net(x, mix(w, w, ew_n=ew, ew_r=ones)), net(x, mix(w, w)))
 
 
 def test_skip_dropout():
@@ -123,15 +128,15 @@ def test_skip_dropout():
     w[:, DARTS_PRIMITIVES.index("skip_connect")] = 1.0  # normal cells: only skips
     x = torch.randn(4, 1, 4, 4)
     net.eval()
-    ref = net(x, w, w)
+    ref = net(x, mix(w, w))
     net.set_skip_dropout(0.5)
-    assert torch.allclose(net(x, w, w), ref)  # no dropout in evaluation
+    assert torch.allclose(net(x, mix(w, w)), ref)  # no dropout in evaluation
     net.train()
     torch.manual_seed(1)
-    a = net(x, w, w)
+    a = net(x, mix(w, w))
     net.set_skip_dropout(0.0)
     torch.manual_seed(1)
-    assert not torch.allclose(a, net(x, w, w))
+    assert not torch.allclose(a, net(x, mix(w, w)))
 
 
 def test_any_depth_from_the_same_weights():
@@ -140,10 +145,13 @@ def test_any_depth_from_the_same_weights():
         net = _net(layers=layers, C=2)
         assert len(net.cells) == layers and sum(c.reduction for c in net.cells) == 2
         if layers < 8:
-            assert net(torch.randn(2, 1, 4, 4), w, w).shape == (2, 10)
+            assert net(torch.randn(2, 1, 4, 4), mix(w, w)).shape == (2, 10)
 
 
-def test_forward_arch_takes_dicts():
-    net = _net(C=2).eval()
-    x, w = torch.randn(1, 1, 4, 4), torch.softmax(torch.randn(14, 8), -1)
-    assert torch.allclose(net.forward_arch(x, {"normal": w, "reduce": w}), net(x, w, w))
+def test_derive_is_the_darts_rule_per_cell_type_with_edge_weights():
+    from naslib_mini.oneshot.derive import darts_cell
+    net = _net(C=2)
+    wn, wr, ew = torch.softmax(torch.randn(14, 8), -1), torch.softmax(torch.randn(14, 8), -1), torch.rand(14)
+    g = net.derive({"normal": wn, "reduce": wr}, {"normal": ew})
+    assert g.normal == darts_cell(wn, edge_weights=ew) and g.reduce == darts_cell(wr)
+    assert net.edge_groups() == {"normal": [2, 3, 4, 5], "reduce": [2, 3, 4, 5]}

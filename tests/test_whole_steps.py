@@ -24,12 +24,19 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from naslib_mini.genotypes import DARTS_PRIMITIVES
-from naslib_mini.oneshot.architect import Architect
+from naslib_mini.oneshot.config import DARTSConfig, FairNASConfig, GDASConfig, SPOSConfig
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.gdas import GDAS
+from naslib_mini.oneshot.method import SearchModel
 from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
 from naslib_mini.oneshot.search_cnn import SearchCell, SearchEdge
-from naslib_mini.oneshot.single_path import SinglePathTraining, make_sampler
+from naslib_mini.oneshot.single_path import FairNAS, SinglePath, make_sampler
+from naslib_mini.oneshot.supernet import Mixing
 from naslib_mini.train import Callback, fit
+
+
+def cell(weights=None, path=None):
+    return {"cell": Mixing(weights, path)}
 
 OPTS = dict(lr=0.5, momentum=0.9, weight_decay=0.05)  # large: every term of the step matters
 
@@ -46,19 +53,20 @@ def _darts_setup(order, seed=0):
     torch.manual_seed(seed)
     net = NB201SuperNet(C=4, num_classes=3, in_channels=1).double()
     X, y, Xv, yv = _batches(seed)
-    arch = Architect(net, (Xv, yv), order=order, batch_size=len(yv), device="cpu", seed=seed)
+    arch = DARTS(net, (Xv, yv), DARTSConfig.PAPER.replace(order=order, batch_size=len(yv)),
+                 device="cpu", seed=seed)
     alpha = arch.alphas["cell"]
     alpha.data = 0.5 * torch.randn(alpha.shape, dtype=torch.float64)  # away from uniform
     opt = torch.optim.SGD(net.parameters(), **OPTS)
     for _ in range(2):  # momentum buffers that differ from the next gradient
         opt.zero_grad()
-        F.cross_entropy(net(X.flip(0) ** 2, weights=alpha.detach().softmax(-1)), y).backward()
+        F.cross_entropy(net(X.flip(0) ** 2, cell(alpha.detach().softmax(-1))), y).backward()
         opt.step()
     return net, arch, opt, (X, y, Xv, yv)
 
 
 def _loss(net, params, alpha, X, y):
-    return F.cross_entropy(functional_call(net, params, (X,), {"weights": alpha.softmax(-1)}), y)
+    return F.cross_entropy(functional_call(net, params, (X, cell(alpha.softmax(-1)))), y)
 
 
 def reference_darts_grad(net, opt, alpha, X, y, Xv, yv, order, r=1e-2, lr=None, momentum=None,
@@ -168,13 +176,20 @@ def _single_path_data(n=12, seed=0):
     return torch.randn(n, 1, 4, 4, generator=g), torch.randint(0, 3, (n,), generator=g)
 
 
+def _single_path(sampler, net, seed=1):
+    """The single-path method of `sampler` on `net` (no validation split: training only)."""
+    cls, cfg = (FairNAS, FairNASConfig) if sampler == "fairnas" else (SinglePath, SPOSConfig)
+    return cls(net, None, cfg.PAPER, seed=seed, device="cpu")
+
+
 @pytest.mark.parametrize("sampler", ["fairnas", "spos"])
 def test_single_path_training_takes_one_optimizer_step_per_batch(sampler):
     torch.manual_seed(0)
     net = NB201SuperNet(C=4, num_classes=3, in_channels=1)
     counter = StepCounter()
-    fit(net, (_single_path_data(), None), num_epochs=2, batch_size=4, progress=False,
-        callbacks=[SinglePathTraining(make_sampler(sampler, 6, 5, seed=1)), counter])
+    method = _single_path(sampler, net)
+    fit(SearchModel(method), (_single_path_data(), None), num_epochs=2, batch_size=4,
+        progress=False, callbacks=[method, counter])
     assert counter.batches == 2 * 3 and counter.steps == counter.batches
 
 
@@ -189,15 +204,15 @@ def test_single_path_step_against_the_summed_gradient_reference(sampler):
     paths = make_sampler(sampler, 6, 5, seed=1).sample()
     grads = [None for _ in ref_net.parameters()]  # None: on no path, so SGD leaves it alone
     for path in paths:
-        loss = F.cross_entropy(ref_net(X, path=path), y)
+        loss = F.cross_entropy(ref_net(X, cell(path=path)), y)
         gs = torch.autograd.grad(loss, list(ref_net.parameters()), allow_unused=True)
         grads = [a if g is None else g if a is None else a + g for a, g in zip(grads, gs)]
     lr, wd = 0.1, 1e-2
     expected = [p.detach() if g is None else p.detach() - lr * (g + wd * p.detach())
                 for p, g in zip(ref_net.parameters(), grads)]
-    fit(net, ((X, y), None), num_epochs=1, batch_size=len(y), lr=lr, weight_decay=wd,
-        scheduler=None, progress=False,
-        callbacks=[SinglePathTraining(make_sampler(sampler, 6, 5, seed=1))])
+    method = _single_path(sampler, net)
+    fit(SearchModel(method), ((X, y), None), num_epochs=1, batch_size=len(y), lr=lr,
+        weight_decay=wd, scheduler=None, progress=False, callbacks=[method])
     for p, e in zip(net.parameters(), expected):
         assert torch.allclose(p.detach(), e, atol=1e-6)
 
@@ -266,7 +281,7 @@ def test_pcdarts_reduction_cell_against_the_reference():
             e += 1
         states.append(total)
     ref = torch.cat(states[2:], 1)
-    assert torch.allclose(cell(s0, s1, w, edge_weights=ew), ref, atol=1e-5)
+    assert torch.allclose(cell(s0, s1, Mixing(w, edge_weights=ew)), ref, atol=1e-5)
 
 
 # ------------------------------------------------------------------ GDAS
@@ -279,7 +294,7 @@ def reference_gdas_grad(net, alpha, tau, exp_noise, Xv, yv):
     index = probs.argmax(-1)
     hard = torch.zeros_like(probs).scatter_(-1, index[:, None], 1.0)
     weights = hard - probs.detach() + probs
-    logits = net(Xv, weights=weights, path=index.tolist())
+    logits = net(Xv, cell(weights, index.tolist()))
     return torch.autograd.grad(F.cross_entropy(logits, yv), a)[0]
 
 
@@ -287,7 +302,8 @@ def test_gdas_architecture_step_against_the_straight_through_reference():
     torch.manual_seed(0)
     net = NB201SuperNet(C=4, num_classes=3, in_channels=1).double()
     X, y, Xv, yv = _batches()
-    gd = GDAS(net, (Xv, yv), num_epochs=4, batch_size=len(yv), device="cpu", seed=3)
+    gd = GDAS(net, (Xv, yv), GDASConfig.PAPER.replace(num_epochs=4, batch_size=len(yv)),
+              device="cpu", seed=3)
     alpha = gd.alphas["cell"]
     alpha.data = 0.5 * torch.randn(alpha.shape).to(alpha.dtype)
     g = torch.Generator()
@@ -300,7 +316,7 @@ def test_gdas_architecture_step_against_the_straight_through_reference():
     # the wrong variant: every op mixed by the relaxed probabilities (DARTS on Gumbel noise)
     a = alpha.detach().clone().requires_grad_()
     probs = ((a.log_softmax(-1) - exp_noise.log()) / gd.tau).softmax(-1)
-    soft = torch.autograd.grad(F.cross_entropy(net(Xv, weights=probs), yv), a)[0]
+    soft = torch.autograd.grad(F.cross_entropy(net(Xv, cell(probs)), yv), a)[0]
     assert (soft - ref).abs().max() > 100 * err
 
 

@@ -34,13 +34,17 @@ from naslib_mini import data, speed
 from naslib_mini.data import Split, Splits
 from naslib_mini.genotypes import DARTS_V2
 from naslib_mini.networks import CellNetwork
-from naslib_mini.oneshot.architect import Architect, SearchModel
-from naslib_mini.oneshot.cost import step_cost
+from naslib_mini.oneshot.config import (PAPER_STAGES, DARTSConfig, FairNASConfig, GDASConfig,
+                                        PCDARTSConfig, PDARTSConfig, Stage)
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.gdas import GDAS
+from naslib_mini.oneshot.method import SearchModel
+from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
 from naslib_mini.oneshot.pcdarts import PCDARTS
-from naslib_mini.oneshot.pdarts import PAPER_STAGES, Stage, pdarts_search
-from naslib_mini.oneshot.search import make_supernet, search
-from naslib_mini.oneshot.single_path import SinglePathTraining, make_sampler
+from naslib_mini.oneshot.profiling import step_cost
+from naslib_mini.oneshot.search import search
+from naslib_mini.oneshot.search_cnn import SearchCNN
+from naslib_mini.oneshot.single_path import FairNAS
 from naslib_mini.spaces.darts import DARTS_PRIMITIVES
 from naslib_mini.train import Callback, fit
 from naslib_mini.utils import resolve_device, seed_everything
@@ -85,8 +89,9 @@ def section_darts_epoch(device, tiny):
     splits = random_cifar(n, n, device)
     C, layers, b = (2, 3, 32) if tiny else (16, 8, 64)
     t0 = time.perf_counter()
-    res = search("darts", "darts", splits, num_epochs=1, C=C, layers=layers, batch_size=b,
-                 evaluate=False, progress=False, device=device)
+    res = search("darts", "darts", splits, DARTSConfig.PAPER.replace(
+        num_epochs=1, C=C, layers=layers, batch_size=b, order=1), evaluate=False, progress=False,
+        device=device)
     sync(device)
     s = time.perf_counter() - t0
     steps = -(-n // b)
@@ -135,12 +140,12 @@ def section_recipe(device, tiny):
     for amp in (True, False):
         for cl in (True, False):
             seed_everything(0)
-            net = make_supernet("darts", num_classes=10, in_channels=3, C=C, layers=L).to(device)
+            net = SearchCNN(C=C, layers=L, num_classes=10, in_channels=3).to(device)
             X, y = big.train.X[:b], big.train.y[:b]
             if cl:
                 net.to(memory_format=torch.channels_last)
                 X = X.contiguous(memory_format=torch.channels_last)
-            c = step_cost(Architect(net, big.val, order=1, batch_size=b, device=device), X, y,
+            c = step_cost(DARTS(net, big.val, _first(b), device=device), X, y,
                           repeats=REPEATS, amp=amp)
             rows.append(("bf16" if amp else "fp32", "channels_last" if cl else "contiguous",
                          f"{1000 * c['time_s']:.1f}"))
@@ -161,32 +166,33 @@ def section_step_costs(device, tiny):
 
     def supernet(**kw):
         seed_everything(0)
-        return make_supernet("darts", num_classes=10, in_channels=3, C=C,
-                             layers=kw.pop("layers", L), **kw).to(device)
+        return SearchCNN(C=C, layers=kw.pop("layers", L), num_classes=10, in_channels=3,
+                         **kw).to(device)
 
     b = 8 if tiny else 64
-    method_row(f"DARTS 1st order ({L} cells, C = {C})", "06", Architect(
-        supernet(), big.val, order=1, batch_size=b, device=device), b)
-    method_row(f"DARTS 2nd order ({L} cells, C = {C})", "06", Architect(
-        supernet(), big.val, order=2, batch_size=b, device=device), b)
+    method_row(f"DARTS 1st order ({L} cells, C = {C})", "06", DARTS(
+        supernet(), big.val, _first(b), device=device), b)
+    method_row(f"DARTS 2nd order ({L} cells, C = {C})", "06", DARTS(
+        supernet(), big.val, _first(b).replace(order=2), device=device), b)
     b = 8 if tiny else 256
     method_row(f"GDAS ({L} cells, C = {C})", "07", GDAS(
-        supernet(), big.val, num_epochs=1, batch_size=b, device=device), b)
+        supernet(), big.val, GDASConfig.PAPER.replace(num_epochs=1, batch_size=b), device=device), b)
     method_row(f"PC-DARTS K = 4 ({L} cells, C = {C})", "09", PCDARTS(
-        supernet(K=2 if tiny else 4), big.val, batch_size=b, device=device), b)
+        supernet(K=2 if tiny else 4), big.val, PCDARTSConfig.PAPER.replace(batch_size=b),
+        device=device), b)
     b = 8 if tiny else 96
     for s, stage in enumerate(PAPER_STAGES):
         layers = 3 if tiny else stage.layers
         prims = DARTS_PRIMITIVES[:stage.n_ops]
         net = supernet(layers=layers, primitives=prims, primitives_reduce=prims)
         method_row(f"P-DARTS stage {s + 1} ({layers} cells, {stage.n_ops} ops)", "08",
-                   Architect(net, big.val, order=1, batch_size=b, device=device), b)
+                   DARTS(net, big.val, _first(b), device=device), b)
     seed_everything(0)
-    nb = make_supernet("nb201", num_classes=10, in_channels=3, C=4 if tiny else 16,
-                       layers=1 if tiny else 5, stages=3).to(device)
+    nb = NB201SuperNet(C=4 if tiny else 16, N=1 if tiny else 5, stages=3, num_classes=10,
+                       in_channels=3).to(device)
     b = 8 if tiny else 64
     method_row("DARTS on NAS-Bench-201's skeleton (N = 5, C = 16)", "06",
-               Architect(nb, big.val, order=1, batch_size=b, device=device), b)
+               DARTS(nb, big.val, _first(b), device=device), b)
     # plain training steps: the DARTS evaluation network, single-path supernets
     seed_everything(0)
     ev = CellNetwork(DARTS_V2, C=4 if tiny else 36, layers=3 if tiny else 20, num_classes=10,
@@ -195,18 +201,19 @@ def section_step_costs(device, tiny):
     rows.append(("06-09", "DARTS evaluation network (20 cells, C = 36), a training step", b,
                  f"{_fit_step_ms(ev, big, b, steps=4 if tiny else 20):.1f}", "-"))
     seed_everything(0)
-    sp = make_supernet("nb201", num_classes=10, in_channels=3, C=4 if tiny else 16,
-                       layers=1 if tiny else 5, stages=3)
+    sp = NB201SuperNet(C=4 if tiny else 16, N=1 if tiny else 5, stages=3, num_classes=10,
+                       in_channels=3, affine=True)
     b = 8 if tiny else 256
+    fair = FairNAS(sp, None, FairNASConfig.PAPER, device=device)  # 6 edges, 5 ops: 5 paths a step
     rows.append(("11", "FairNAS strict fairness, NB201 supernet (N = 5, C = 16), a step of 5 paths",
-                 b, f"{_fit_step_ms(sp, big, b, _fairness(), steps=4 if tiny else 10):.1f}", "-"))
+                 b, f"{_fit_step_ms(SearchModel(fair), big, b, [fair], steps=4 if tiny else 10):.1f}",
+                 "-"))
     return ("| notebook | step | batch | ms per step | peak GPU memory (MiB) |", rows)
 
 
-def _fairness():
-    """The callbacks of a NAS-Bench-201 single-path supernet trained with strict fairness
-    (6 edges, 5 ops: each step accumulates 5 paths, one update)."""
-    return [SinglePathTraining(make_sampler("fairnas", 6, 5, 0))]
+def _first(batch_size):
+    """DARTS' first-order config at this batch (the alpha step's validation batch too)."""
+    return DARTSConfig.PAPER.replace(order=1, batch_size=batch_size)
 
 
 class _StopAfter(Callback):
@@ -222,18 +229,20 @@ def section_cuda_paths(device, tiny):
     rows = []
     d = data.load("digits", val_fraction=0.5, device=device, limit=64)
     ops = ("none", "skip_connect", "sep_conv_3x3", "max_pool_3x3")
-    r = pdarts_search(d, stages=[Stage(3, 4, 0.1), Stage(3, 3, 0.4)], primitives=ops, C=2,
-                      num_epochs=1, warmup_epochs=0, batch_size=32, progress=False,
-                      measure_cost=False, device=device)
-    rows.append(("P-DARTS across two stages", "ok", r.genotype.normal.to_string()[:60]))
+    r = search("darts", "pdarts", d, PDARTSConfig.PAPER.replace(
+        stages=(Stage(3, 4, 0.1), Stage(3, 3, 0.4)), primitives=ops, C=2, num_epochs=1,
+        warmup_epochs=0, batch_size=32, cost_repeats=0), progress=False, evaluate=False,
+        device=device)
+    rows.append(("P-DARTS across two stages", "ok", r.arch.normal.to_string()[:60]))
+    gdas = GDASConfig.PAPER.replace(num_epochs=3, C=4, layers=1, batch_size=32)
     with tempfile.TemporaryDirectory() as tmp:
-        kw = dict(num_epochs=3, C=4, batch_size=32, evaluate=False, progress=False, device=device)
-        full = search("nb201", "gdas", d, **kw)
+        kw = dict(evaluate=False, progress=False, device=device)
+        full = search("nb201", "gdas", d, gdas, **kw)
         try:
-            search("nb201", "gdas", d, checkpoint=f"{tmp}/g.pt", callbacks=[_StopAfter(1)], **kw)
+            search("nb201", "gdas", d, gdas, [_StopAfter(1)], checkpoint=f"{tmp}/g.pt", **kw)
         except KeyboardInterrupt:
             pass
-        resumed = search("nb201", "gdas", d, checkpoint=f"{tmp}/g.pt", **kw)
+        resumed = search("nb201", "gdas", d, gdas, checkpoint=f"{tmp}/g.pt", **kw)
         gap = max(abs(a - b) for a, b in zip(full.history["train_loss"],
                                              resumed.history["train_loss"]))
         rows.append(("GDAS resumed from a checkpoint on the GPU",
@@ -254,8 +263,7 @@ def section_cuda_paths(device, tiny):
                 with torch.no_grad():
                     next(t.net.parameters()).view(-1)[0] = float("nan")
     try:
-        search("nb201", "gdas", d, num_epochs=3, C=4, batch_size=32, callbacks=[Poison()],
-               evaluate=False, progress=False, device=device)
+        search("nb201", "gdas", d, gdas, [Poison()], evaluate=False, progress=False, device=device)
         rows.append(("a NaN weight in a GDAS search", "NOT stopped", ""))
     except FloatingPointError as e:
         rows.append(("a NaN weight in a GDAS search", "stopped", type(e).__name__))

@@ -1,26 +1,29 @@
 """One-shot (weight-sharing) NAS: a supernet holds every candidate op on every edge, and a
 method decides how the candidates are mixed or sampled on each forward pass.
 
-- mixed:           MixedOp, one edge with all its candidate ops: soft mixing (DARTS),
-                   a hard straight-through sample (GDAS), or a single path (SPOS, FairNAS).
-- nb201_supernet:  the NAS-Bench-201 cell space as a supernet, so that a one-shot search can
-                   be judged against the tabular benchmark's ground truth.
-- search_cnn:      the DARTS search network (SearchCNN), with per-edge candidates, partial
-                   channels, edge weights and skip dropout for P-DARTS and PC-DARTS.
-- bilevel:         DARTS' hypergradients: first order, and second order with the
-                   finite-difference Hessian-vector product.
-- architect:       DARTS' Architect (alphas, their Adam, the search step as a fit callback).
-- gdas:            Gumbel-softmax sampling, the tau schedule, and GDAS as an Architect.
-- derive:          from mixing weights to a discrete cell (DARTS rule, NAS-Bench-201 argmax).
-- search:          search(space, method, ...) in one call; retrain; benchmark_truth.
-- cost:            time and memory of one search step.
-- single_path:     SPOS / FairNAS samplers and supernet training with one path (or m) per step.
-- inherited:       scoring paths with inherited weights, BatchNorm recalibrated per path.
-- pdarts:          P-DARTS' stages (deeper networks, fewer ops per edge), op dropping,
-                   skip_connect dropout schedule and the cap of M skip connections.
-- pcdarts:         PC-DARTS as an Architect (alphas and edge betas); partial channels live in
-                   the supernets (K); the largest batch that fits a memory budget.
-- densenas, densenas_search:  DenseNAS' routing-block supernet, Viterbi path, latency-aware search.
+One search for all seven methods: `search.search(space, method, data, config, callbacks)`.
+
+- supernet:          the supernet protocol (Mixing per cell type, arch_spec, edge_groups,
+                     derive, path_of); the four supernets implement it.
+- mixed:             MixedOp (soft, sampled, single path or a few drawn ops) and PartialEdge
+                     (PC-DARTS' partial channels, written once).
+- search_cnn:        the DARTS search network (SearchCNN): per-edge candidates, partial
+                     channels, edge weights, skip dropout for P-DARTS and PC-DARTS.
+- nb201_supernet:    the NAS-Bench-201 cell space as a supernet, judged by the tabular benchmark.
+- fairnas_supernet:  the FairNAS MBConv chain as a supernet (SPOS, FairNAS).
+- densenas:          DenseNAS' routing-block supernet and its Viterbi path.
+- method:            OneShotMethod, the architecture state owned once (alphas, betas, their
+                     Adam, validation batches, snapshots, checkpoints) and the registry.
+- darts, gdas, pcdarts, pdarts, densenas_search, single_path:  the seven methods (SPOS and
+                     FairNAS in single_path), each a OneShotMethod; single_path also holds the
+                     inherited-accuracy scoring and the selection step.
+- bilevel:           DARTS' hypergradients: first order, and second order with the
+                     finite-difference Hessian-vector product.
+- derive:            from mixing weights to a discrete cell (DARTS rule, NAS-Bench-201 argmax).
+- config:            one commented config per method with PAPER and QUICK presets; TrainConfig.
+- search:            search(), the supernets by space name, retrain(), benchmark_truth().
+- profiling:         time and memory of one search step; the largest batch within a budget.
+- densenas_latency:  DenseNAS' latency table, chained expected latency and latency loss.
 
 Architecture parameters (alpha, beta) never live in the supernet: the supernet takes mixing
 weights or a path in `forward`, and each method owns its parameters and exposes them.

@@ -13,11 +13,14 @@ Routing block j sums its head layers, one per incoming edge, weighted by the sou
 
     x_j = stack_j( sum_{i -> j} p_ij * head_ij(x_i) )
 
-The architecture parameters live in the search callback (`densenas_search.DenseNASSearch`), not
-here: `DenseSuperNet.forward(x, w)` takes an `ArchWeights` of mixing weights. As in the
-official code, a forward may run only some ops of each layer (`sample_ops`): one op drawn from
-softmax(alpha) for a weight step, two for an architecture step, with softmax renormalised over
-the drawn ops. Paths are never sampled: every head layer runs.
+The architecture parameters live in the method (`densenas_search.DenseNAS`), not here. As a
+supernet (supernet.py) it has two cell types of alphas, "head" (every head layer, block after
+block) and "stack" (every stacked layer), and one group of betas, "paths" (one per lattice
+edge, a softmax over the edges out of each block); `ArchWeights` is the same mixing viewed
+block by block. As in the official code, a forward may run only some ops of each layer
+(`sample_ops`): one op drawn from softmax(alpha) for a weight step, two for an architecture
+step, with softmax renormalised over the drawn ops. Paths are never sampled: every head layer
+runs.
 
 Deriving: the path that maximises prod p_ij, found by the Viterbi algorithm
 (`viterbi`), then argmax alpha in every layer on it; a stacked layer whose argmax is
@@ -36,6 +39,18 @@ from torch import nn
 from ..spaces.densenas import HEAD_OPS, STACK_OPS, DenseArch, DenseNASError, DenseSpace
 from ..spaces.densenas_net import Classifier, Final1x1, Stem
 from .mixed import MixedOp
+from .supernet import Mixing, Supernet, check_mixing
+
+
+def _split(rows, sizes):
+    """A list of len(sizes) consecutive pieces of rows (a tensor or a list)."""
+    if torch.is_tensor(rows):
+        return list(rows.split(list(sizes)))
+    out, k = [], 0
+    for n in sizes:
+        out.append(list(rows[k:k + n]))
+        k += n
+    return out
 
 
 @dataclass
@@ -53,6 +68,22 @@ class ArchWeights:
     paths: list
     head_active: list | None = None
     stack_active: list | None = None
+
+    @classmethod
+    def from_mixing(cls, space: DenseSpace, mixing: dict) -> "ArchWeights":
+        """The block-by-block view of {"head": Mixing, "stack": Mixing, "paths": Mixing}."""
+        n_in = [len(space.incoming(j)) if j else 0 for j in range(space.n_blocks)]
+        h, s = mixing["head"], mixing["stack"]
+        act = lambda m, sizes: None if m.index is None else _split(m.index, sizes)  # noqa: E731
+        return cls(_split(h.weights, n_in), _split(s.weights, space.layers),
+                   _split(mixing["paths"].edge_weights, [len(space.outgoing(i)) for i in range(space.n_blocks)]),
+                   act(h, n_in), act(s, space.layers))
+
+    def to_mixing(self) -> dict[str, Mixing]:
+        flat = lambda act: None if act is None else [a for block in act for a in block]  # noqa: E731
+        return {"head": Mixing(torch.cat(list(self.head)), flat(self.head_active)),
+                "stack": Mixing(torch.cat(list(self.stack)), flat(self.stack_active)),
+                "paths": Mixing(edge_weights=torch.cat(list(self.paths)))}
 
 
 def sample_ops(alpha: torch.Tensor, k: int | None = None, gen: torch.Generator | None = None,
@@ -78,32 +109,22 @@ def sample_ops(alpha: torch.Tensor, k: int | None = None, gen: torch.Generator |
     return w, [tuple(row) for row in idx.tolist()]
 
 
-def _active(active, j, m):
-    return None if active is None or active[j] is None else active[j][m]
-
-
-def _mix(layer: MixedOp, x, w, active):
-    """A layer's output: soft mixing (MixedOp) over every op, or over the active ops only."""
-    if active is None:
-        return layer(x, w)
-    if len(active) == 1 and not w.requires_grad:
-        return layer(x, index=active[0])  # its weight is exactly 1
-    return sum(w[k] * layer.ops[k](x) for k in active)
-
-
-class DenseSuperNet(nn.Module):
+class DenseSuperNet(Supernet):
     """Every head layer (a MixedOp over HEAD_OPS per edge into a routing block) and every stacked
     layer (a MixedOp over STACK_OPS) of a DenseSpace, plus the stem and the final block.
 
-    forward(x, w): x (B, in_channels, image_size, image_size), w an ArchWeights -> (B, num_classes).
+    forward(x, {"head": Mixing, "stack": Mixing, "paths": Mixing(edge_weights=p)}):
+    x (B, in_channels, image_size, image_size) -> (B, num_classes); see ArchWeights.
+    latency: the space's densenas_latency.LatencyModel (the search's latency term needs it).
     affine=False: BatchNorms without scale and shift, as in the official supernet.
     """
 
     def __init__(self, space: DenseSpace, num_classes: int = 10, in_channels: int = 3,
                  head_ops: Sequence[str] = HEAD_OPS, stack_ops: Sequence[str] = STACK_OPS,
-                 affine: bool = False):
+                 affine: bool = False, latency=None):
         super().__init__()
         self.space, self.head_ops, self.stack_ops = space, tuple(head_ops), tuple(stack_ops)
+        self.latency = latency
         s, W = space, space.widths
         self.stem = Stem(in_channels, W[0], s.image_size // s.sizes[0], affine)
         self.heads = nn.ModuleList(nn.ModuleList(
@@ -117,26 +138,44 @@ class DenseSuperNet(nn.Module):
         self.classifier = Classifier(s.last_C, num_classes)
         self._k = {(i, j): k for i in range(s.n_blocks) for k, j in enumerate(s.outgoing(i))}
 
-    def forward(self, x, w: ArchWeights | None = None):
-        if not isinstance(w, ArchWeights):
-            raise ValueError("DenseSuperNet.forward needs an ArchWeights (op weights and path "
-                             "probabilities); the search callback makes one from alpha and beta")
-        s, k = self.space, self._k
+    def arch_spec(self) -> dict[str, list[int]]:
+        s = self.space
+        n_heads = sum(len(s.incoming(j)) for j in range(1, s.n_blocks))
+        return {"head": [len(self.head_ops)] * n_heads, "stack": [len(self.stack_ops)] * sum(s.layers)}
+
+    def edge_groups(self) -> dict[str, list[int]]:
+        return {"paths": [len(self.space.outgoing(i)) for i in range(self.space.n_blocks)]}
+
+    def derive(self, weights: dict, edge_weights: dict | None = None) -> DenseArch:
+        """The Viterbi path over the path probabilities, then argmax per layer (`derive`)."""
+        if not edge_weights or "paths" not in edge_weights:
+            raise DenseNASError("DenseNAS derives its path from path probabilities: pass "
+                                "edge_weights={'paths': softmax(beta) per block}")
+        w = ArchWeights.from_mixing(self.space, {"head": Mixing(weights["head"]),
+                                                 "stack": Mixing(weights["stack"]),
+                                                 "paths": Mixing(edge_weights=edge_weights["paths"])})
+        return derive(self.space, w.head, w.stack, w.paths, self.head_ops, self.stack_ops)
+
+    def forward(self, x, mixing: dict[str, Mixing] | None = None):
+        mixing = check_mixing(self, mixing)
+        if getattr(mixing.get("paths"), "edge_weights", None) is None:
+            raise ValueError("DenseSuperNet.forward needs path probabilities: "
+                             "mixing['paths'] = Mixing(edge_weights=p), one per lattice edge")
+        w, s, k = ArchWeights.from_mixing(self.space, mixing), self.space, self._k
+        act = lambda a, j, m: None if a is None or a[j] is None else a[j][m]  # noqa: E731
         outs = [self.stem(x)]                                  # block 0: (B, widths[0], H0, W0)
         for j in range(1, s.n_blocks):
             h = 0
             for m, i in enumerate(s.incoming(j)):              # head layers: (B, widths[j], Hj, Wj)
-                act = _active(w.head_active, j, m)
-                h = h + w.paths[i][k[i, j]] * _mix(self.heads[j][m], outs[i], w.head[j][m], act)
+                head = self.heads[j][m](outs[i], w.head[j][m], act(w.head_active, j, m))
+                h = h + w.paths[i][k[i, j]] * head
             for l, layer in enumerate(self.stacks[j]):         # stacked layers keep the shape
-                act = _active(w.stack_active, j, l)
-                h = _mix(layer, h, w.stack[j][l], act)
+                h = layer(h, w.stack[j][l], act(w.stack_active, j, l))
             outs.append(h)
         last = s.last
         h = sum(w.paths[i][k[i, last]] * f(outs[i])            # (B, last_C, H, W)
                 for f, i in zip(self.finals, s.incoming(last)))
         return self.classifier(h)                              # (B, num_classes)
-
     def modules_of(self, arch: DenseArch) -> list[nn.Module]:
         """The supernet's modules that make up arch's network, in the order of
         `densenas_net.network_pieces` (weights shared, not copied)."""
@@ -179,18 +218,19 @@ def path_probability(space: DenseSpace, paths: Sequence[torch.Tensor], path: Seq
     return math.prod(float(paths[i][space.outgoing(i).index(j)]) for i, j in zip(path, path[1:]))
 
 
-def derive(space: DenseSpace, alpha_head, alpha_stack, beta, head_ops: Sequence[str] = HEAD_OPS,
+def derive(space: DenseSpace, head, stack, paths, head_ops: Sequence[str] = HEAD_OPS,
            stack_ops: Sequence[str] = STACK_OPS) -> DenseArch:
-    """The derived architecture: the Viterbi path over softmax(beta), then argmax alpha per layer.
+    """The derived architecture: the Viterbi path over the path probabilities, then the
+    strongest op per layer.
 
-    alpha_head[j]: (len(incoming(j)), n_head); alpha_stack[j]: (layers[j], n_stack);
-    beta[i]: (len(outgoing(i)),). Stacked layers whose argmax is skip_connect stay in the
-    DenseArch (so it is a point of the space); DenseNASNetwork drops them.
+    head[j]: (len(incoming(j)), n_head) op weights (or alphas); stack[j]: (layers[j], n_stack);
+    paths[i]: (len(outgoing(i)),) probabilities p_ij. Stacked layers whose argmax is
+    skip_connect stay in the DenseArch (so it is a point of the space); DenseNASNetwork drops them.
     """
-    path, _ = viterbi(space, [F.softmax(b.detach(), -1) for b in beta])
+    path, _ = viterbi(space, [p.detach() for p in paths])
     heads, stacks = [], []
     for i, j in zip(path[:-2], path[1:-1]):          # routing block j, entered from i
         m = space.incoming(j).index(i)
-        heads.append(head_ops[int(alpha_head[j][m].argmax())])
-        stacks.append(tuple(stack_ops[int(a.argmax())] for a in alpha_stack[j]))
+        heads.append(head_ops[int(head[j][m].argmax())])
+        stacks.append(tuple(stack_ops[int(a.argmax())] for a in stack[j]))
     return DenseArch(path, tuple(heads), tuple(stacks)).validate(space)

@@ -22,8 +22,13 @@ import torch
 
 from ..genotypes import DARTS_PRIMITIVES, Cell, GenotypeError, Genotype
 from ..spaces import nb201
-from .nb201_supernet import NB201SuperNet, weights_to_ops
-from .search_cnn import SearchCNN, darts_edges
+from .supernet import per_edge
+
+
+def darts_edges(n_nodes: int = 4, n_inputs: int = 2) -> tuple[tuple[int, int], ...]:
+    """Every edge (src, dst) of a search cell, in weight-row order; states numbered globally
+    (inputs 0..n_inputs-1, then the intermediate nodes). 14 edges for the DARTS cell."""
+    return tuple((i, n_inputs + j) for j in range(n_nodes) for i in range(n_inputs + j))
 
 
 def _rows(weights) -> list[list[float]]:
@@ -41,14 +46,13 @@ def darts_cell(weights, primitives=DARTS_PRIMITIVES, *, n_nodes: int = 4, n_inpu
     if len(W) != len(edges):
         raise ValueError(f"expected weights for {len(edges)} edges ({n_nodes} nodes, "
                          f"{n_inputs} inputs), got {len(W)}")
-    per_edge = ([tuple(primitives)] * len(edges) if all(isinstance(p, str) for p in primitives)
-                else [tuple(p) for p in primitives])
+    ops_of = per_edge(primitives, len(edges))
     scale = [1.0] * len(edges) if edge_weights is None else _rows([edge_weights])[0]
     nodes, e = [], 0
     for j in range(n_nodes):
         best = []  # (strength, src, op) of each incoming edge
         for src in range(n_inputs + j):
-            ops, w = per_edge[e], W[e]
+            ops, w = ops_of[e], W[e]
             if len(ops) != len(w):
                 raise ValueError(f"edge {e} ({src}->{n_inputs + j}) has {len(ops)} ops {ops} "
                                  f"but {len(w)} weights")
@@ -62,45 +66,18 @@ def darts_cell(weights, primitives=DARTS_PRIMITIVES, *, n_nodes: int = 4, n_inpu
                                 f"other than 'none', need {k}")
         kept = sorted(best, key=lambda b: (-b[0], b[1]))[:k]
         nodes.append(tuple((op, src) for _, src, op in sorted(kept, key=lambda b: b[1])))
-    vocab = tuple(dict.fromkeys(op for ops in per_edge for op in ops))
+    vocab = tuple(dict.fromkeys(op for ops in ops_of for op in ops))
     return Cell(tuple(nodes), n_inputs=n_inputs, primitives=vocab, edges_per_node=k)
 
 
-def darts_genotype(weights_normal, weights_reduce, primitives=DARTS_PRIMITIVES,
-                   primitives_reduce=None, *, n_nodes: int = 4, edge_weights_normal=None,
-                   edge_weights_reduce=None) -> Genotype:
-    """Normal and reduction cells by the DARTS rule (see darts_cell)."""
-    reduce_prims = primitives if primitives_reduce is None else primitives_reduce
-    return Genotype(
-        darts_cell(weights_normal, primitives, n_nodes=n_nodes, edge_weights=edge_weights_normal),
-        darts_cell(weights_reduce, reduce_prims, n_nodes=n_nodes, edge_weights=edge_weights_reduce))
-
-
-def nb201_cell(weights: torch.Tensor, primitives: Sequence[str] = nb201.OPS) -> tuple[str, ...]:
-    """The NAS-Bench-201 cell: argmax per edge over (6, n_ops) weights, 'none' included."""
-    return weights_to_ops(torch.as_tensor(weights), primitives)
-
-
-def derive(supernet, weights: dict, edge_weights: dict | None = None):
-    """The discrete architecture a supernet's mixing weights stand for.
-
-    SearchCNN: weights {"normal": (14, n), "reduce": (14, n)} -> genotypes.Genotype (a network
-    without reduction cells gives a Genotype whose reduction cell is the normal one).
-    NB201SuperNet: weights {"cell": (6, n)} -> a 6-op tuple, the benchmark's cell format.
-    """
-    if isinstance(supernet, SearchCNN):
-        ew = edge_weights or {}
-        cells = {t: darts_cell(weights[t], supernet.primitives[t], n_nodes=supernet.n_nodes,
-                               edge_weights=ew.get(t)) for t in supernet.cell_types}
-        return Genotype(cells["normal"], cells.get("reduce", cells["normal"]))
-    if isinstance(supernet, NB201SuperNet):
-        if edge_weights:
-            raise ValueError("the NAS-Bench-201 cell sums every edge: no edge weights")
-        return nb201_cell(weights["cell"], supernet.primitives)
-    if hasattr(supernet, "derive"):
-        return supernet.derive(weights, edge_weights)
-    raise TypeError(f"no derivation rule for {type(supernet).__name__}; give it a "
-                    "derive(weights, edge_weights) method")
+def nb201_cell(weights, primitives: Sequence[str] = nb201.OPS) -> tuple[str, ...]:
+    """The NAS-Bench-201 cell: the strongest op on each edge, argmax over (6, |O|) weights
+    or alphas, 'none' included (as NAS-Bench-201's own search code derives this space)."""
+    weights = torch.as_tensor(weights)
+    if tuple(weights.shape) != (len(nb201.EDGES), len(primitives)):
+        raise ValueError(f"expected ({len(nb201.EDGES)}, {len(primitives)}) weights, got "
+                         f"{tuple(weights.shape)}")
+    return tuple(primitives[int(k)] for k in weights.argmax(-1))
 
 
 def op_share(arch, op: str = "skip_connect", cell: str = "normal") -> float:

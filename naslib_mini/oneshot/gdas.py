@@ -14,14 +14,16 @@ Only the sampled op runs (MixedOp with weights and index), so a step costs about
 edge instead of all of them. tau falls linearly from 10 to 0.1 over the search (official
 code: tau = tau_max - (tau_max - tau_min) * epoch / (epochs - 1)). Each batch the weights
 take their step first, then alpha one step on a validation batch (first order), both on a
-fresh sample; every cell of a type shares one sample per forward.
+fresh sample; every cell of a type shares one sample per forward. Settings: GDASConfig.
 """
 from __future__ import annotations
 
 import torch
 
-from .. import checks
-from .architect import Architect
+from .config import GDASConfig
+from .darts import DARTS
+from .method import OneShotMethod, register
+from .supernet import Mixing
 
 _REDRAWS = 100  # Gumbel redraws before giving up (one is needed with probability ~1 - 1e-7)
 
@@ -60,58 +62,52 @@ def tau_schedule(epoch: int, num_epochs: int, tau_max: float = 10.0, tau_min: fl
     return tau_max - (tau_max - tau_min) * epoch / (num_epochs - 1)
 
 
-class GDAS(Architect):
-    """GDAS as a train.Callback, on any supernet Architect accepts (DARTS space or
-    NAS-Bench-201). Same alphas and Adam as DARTS (official settings), first order only.
+@register("gdas")
+class GDAS(DARTS):
+    """GDAS as a one-shot method, on any supernet (DARTS space or NAS-Bench-201). Same alphas
+    and Adam as DARTS (official settings), first order only.
 
-    num_epochs: the search length (sets the tau schedule); tau_max, tau_min: its ends.
-    In evaluation (fit's validation pass) the supernet runs each edge's argmax op.
-    The derived architecture uses the DARTS rule on softmax(alpha), like DARTS.
+    The config's num_epochs sets the tau schedule (tau_max to tau_min). In evaluation (fit's
+    validation pass) the supernet runs each edge's argmax op. The derived architecture uses
+    the space's rule on softmax(alpha), as DARTS.
     """
 
-    def __init__(self, supernet, val, *, num_epochs: int, tau_max: float = 10.0,
-                 tau_min: float = 0.1, seed: int = 0, **kwargs):
-        if kwargs.pop("order", 1) != 1:
-            raise ValueError("GDAS updates alpha with the first-order gradient only")
-        super().__init__(supernet, val, order=1, num_epochs=num_epochs, seed=seed, **kwargs)
+    Config = GDASConfig
+
+    def __init__(self, supernet, val, config, *, seed: int = 0, device="auto"):
+        super().__init__(supernet, val, config, seed=seed, device=device)
         if any(isinstance(a, list) for a in self.alphas.values()):
             raise ValueError("GDAS needs the same number of ops on every edge of a cell type")
-        checks.number("tau_min", tau_min, min=0, min_open=True)
-        checks.number("tau_max", tau_max, min=tau_min)
-        self.tau_max, self.tau_min = tau_max, tau_min
-        self.tau = tau_max
+        self.tau = config.tau_max
         self._gumbel_gen = torch.Generator().manual_seed(seed + 2)
         self._loss_fn = None
 
-    def mixing(self, detach: bool = True, training: bool = True) -> dict:
-        if not training:  # the current discrete path: argmax, one-hot
-            index = {k: a.argmax(-1) for k, a in self.alphas.items()}
-            weights = {k: torch.zeros_like(a).scatter_(-1, i[:, None], 1.0) for (k, a), i
-                       in zip(self.alphas.items(), index.values())}
-        else:
-            weights, index = {}, {}
-            for k, a in self.alphas.items():
-                weights[k], index[k], _ = gumbel_softmax_sample(a.detach() if detach else a,
-                                                                self.tau, self._gumbel_gen)
-        return {"weights": weights, "index": {k: i.tolist() for k, i in index.items()}}
+    def mixing(self, detach: bool = True, training: bool = True) -> dict[str, Mixing]:
+        mix = {}
+        for k, a in self.alphas.items():
+            if not training:  # the current discrete path: argmax, one-hot
+                index = a.argmax(-1)
+                weights = torch.zeros_like(a).scatter_(-1, index[:, None], 1.0)
+            else:
+                weights, index, _ = gumbel_softmax_sample(a.detach() if detach else a,
+                                                          self.tau, self._gumbel_gen)
+            mix[k] = Mixing(weights, index.tolist())
+        return mix
 
     # ------------------------------------------------------------------ the search step
     def on_epoch_start(self, t):
         super().on_epoch_start(t)
-        self.tau = tau_schedule(t.epoch, self.num_epochs, self.tau_max, self.tau_min)
+        c = self.config
+        self.tau = tau_schedule(t.epoch, c.num_epochs, c.tau_max, c.tau_min)
 
     def train_step(self, t, X, y, loss_fn):
         """The weights' forward/backward on a fresh sample (fit then takes the SGD step)."""
         self._loss_fn = loss_fn
-        with t.autocast():
-            logits = self.logits(X)  # (B, num_classes): only the sampled ops ran
-            loss = loss_fn(logits.float(), y)
-        loss.backward()
-        return loss, logits
+        return OneShotMethod.train_step(self, t, X, y, loss_fn)
 
     def on_batch_end(self, t, loss):
         """After the weight step: alpha's step on a validation batch and a fresh sample."""
-        if t.epoch >= self.warmup_epochs:
+        if t.epoch >= self.config.warmup_epochs:
             Xv, yv = self.next_val_batch(t.device)
             self.arch_step(None, None, Xv, yv, self._loss_fn, t.optimizer, t.autocast)
 
@@ -119,10 +115,9 @@ class GDAS(Architect):
         super().on_epoch_end(t, logs)
         logs["tau"] = self.tau
 
-    def state_dict(self) -> dict:
-        return {**super().state_dict(), "tau": self.tau, "gumbel_gen": self._gumbel_gen.get_state()}
+    def extra_state(self) -> dict:
+        return {"tau": self.tau, "gumbel_gen": self._gumbel_gen.get_state()}
 
-    def load_state_dict(self, state: dict) -> None:
-        super().load_state_dict(state)
+    def load_extra_state(self, state: dict) -> None:
         self.tau = state["tau"]
         self._gumbel_gen.set_state(state["gumbel_gen"])

@@ -18,49 +18,34 @@ As in the official code:
 - every stage builds a new network: weights and alphas are re-initialised (alpha = 1e-3
   randn); only the surviving op sets carry over;
 - 25 epochs per stage, alphas frozen for the first 10; SGD 0.025 cosine to 0, batch 96;
-  alpha Adam lr 6e-4 (betas (0.5, 0.999), weight decay 1e-3). One difference: the official
-  code also clips the alphas' gradient norm at 5; here only the weights' are clipped;
+  alpha Adam lr 6e-4 (betas (0.5, 0.999), weight decay 1e-3): PDARTSConfig. One difference:
+  the official code also clips the alphas' gradient norm at 5; here only the weights' are
+  clipped;
 - search-space regularisation (section 3.3): dropout on the output of every stride-1
   skip_connect, initial rate 0.1 / 0.4 / 0.7 per stage (CIFAR-10, the README's command),
   decaying within a stage (`skip_dropout_rate`); and at the end the normal cell keeps at
   most M = 2 skip_connects (`cap_skips`).
+
+`PDARTS` is DARTS (darts.DARTS) with the skip dropout schedule; its `run` runs the stages,
+each one `fit` in a new network, through search.search(space="darts", method="pdarts").
 """
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
 
-from .. import checks
-from .. import data as data_mod
 from ..genotypes import DARTS_PRIMITIVES, Cell, Genotype, GenotypeError
-from ..train import Callback
-from ..utils import resolve_device
-from .architect import Architect
-from .cost import step_cost
-from .derive import darts_cell
-from .search import make_supernet, search
-from .search_cnn import darts_edges
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One P-DARTS stage."""
-    layers: int             # cells in the search network (paper: 5, 11, 17)
-    n_ops: int              # candidate ops on every edge during this stage (paper: 8, 5, 3)
-    dropout: float = 0.0    # initial skip_connect dropout rate (paper, CIFAR-10: 0.1, 0.4, 0.7)
-
-    def __post_init__(self):
-        checks.integer("Stage.layers", self.layers, min=1)
-        checks.integer("Stage.n_ops", self.n_ops, min=1)
-        checks.number("Stage.dropout", self.dropout, min=0, max=1, max_open=True)
-
-
-PAPER_STAGES = (Stage(5, 8, 0.1), Stage(11, 5, 0.4), Stage(17, 3, 0.7))
+from ..utils import seed_everything
+from .config import PAPER_STAGES, PDARTSConfig, Stage  # noqa: F401  (P-DARTS' names, here too)
+from .darts import DARTS
+from .derive import darts_cell, darts_edges
+from .method import register
+from .profiling import step_cost
+from .supernet import per_edge
 
 
 def skip_dropout_rate(rate: float, epoch: int, num_epochs: int, warmup_epochs: int,
@@ -74,34 +59,15 @@ def skip_dropout_rate(rate: float, epoch: int, num_epochs: int, warmup_epochs: i
     return rate * math.exp(-decay * (epoch - warmup_epochs))
 
 
-class SkipDropoutSchedule(Callback):
-    """Sets the supernet's skip_connect dropout at the start of every epoch (fit callback);
-    the history gets "skip_dropout". The rate depends on the epoch only, so resuming works."""
-
-    def __init__(self, rate: float, num_epochs: int, warmup_epochs: int, decay: float = 0.2):
-        self.rate, self.num_epochs, self.warmup, self.decay = rate, num_epochs, warmup_epochs, decay
-        self.p = 0.0
-
-    def on_epoch_start(self, t):
-        self.p = skip_dropout_rate(self.rate, t.epoch, self.num_epochs, self.warmup, self.decay)
-        t.net.supernet.set_skip_dropout(self.p)
-
-    def on_epoch_end(self, t, logs):
-        logs["skip_dropout"] = self.p
-
-
 def drop_ops(weights, primitives, n_keep: int) -> list[tuple[str, ...]]:
     """Each edge keeps its n_keep strongest ops: weights (E, n) or E 1-D rows (softmax(alpha)),
     primitives one op list per edge (or one shared list). 'none' competes like any op. The
     official code drops the weakest op one at a time (np.argmin: on ties the lower index goes
     first); the kept ops stay in their order."""
     rows = [np.asarray(w, dtype=float) for w in weights]
-    per_edge = ([tuple(primitives)] * len(rows) if all(isinstance(p, str) for p in primitives)
-                else [tuple(p) for p in primitives])
-    if len(per_edge) != len(rows):
-        raise ValueError(f"{len(rows)} weight rows for {len(per_edge)} per-edge op lists")
+    ops_of = per_edge(primitives, len(rows))
     out = []
-    for e, (w, ops) in enumerate(zip(rows, per_edge)):
+    for e, (w, ops) in enumerate(zip(rows, ops_of)):
         if len(w) != len(ops):
             raise ValueError(f"edge {e}: {len(ops)} ops {ops} but {len(w)} weights")
         if not 1 <= n_keep <= len(ops):
@@ -132,9 +98,7 @@ def count_cells(primitives, n_nodes: int = 4, n_inputs: int = 2, k: int = 2) -> 
     a set of k incoming edges, each with one of its ops other than 'none'. With the same 8
     ops on every edge this is spaces.darts.count()."""
     edges = darts_edges(n_nodes, n_inputs)
-    per_edge = ([tuple(primitives)] * len(edges) if all(isinstance(p, str) for p in primitives)
-                else [tuple(p) for p in primitives])
-    choices = [sum(op != "none" for op in ops) for ops in per_edge]
+    choices = [sum(op != "none" for op in ops) for ops in per_edge(primitives, len(edges))]
     total, e = 1, 0
     for j in range(n_nodes):
         incoming = choices[e:e + n_inputs + j]
@@ -149,20 +113,19 @@ def cap_skips(weights, primitives, M: int = 2, *, n_nodes: int = 4) -> Cell:
     cell has more than M skip_connects, set the weight of the weakest skip_connect in the
     cell to 0 and derive again (the edge then takes its next op, or loses its place)."""
     W = [list(np.asarray(w, dtype=float)) for w in weights]
-    per_edge = ([tuple(primitives)] * len(W) if all(isinstance(p, str) for p in primitives)
-                else [tuple(p) for p in primitives])
+    ops_of = per_edge(primitives, len(W))
     index = {edge: e for e, edge in enumerate(darts_edges(n_nodes))}
-    cell = darts_cell(W, per_edge, n_nodes=n_nodes)
+    cell = darts_cell(W, ops_of, n_nodes=n_nodes)
     while True:
         skips = [index[(src, dst)] for src, dst, op in cell.edges if op == "skip_connect"]
         if len(skips) <= M:
             return cell
-        weakest = min(skips, key=lambda e: (W[e][per_edge[e].index("skip_connect")], e))
-        k = per_edge[weakest].index("skip_connect")
+        weakest = min(skips, key=lambda e: (W[e][ops_of[e].index("skip_connect")], e))
+        k = ops_of[weakest].index("skip_connect")
         if W[weakest][k] == 0.0:
             raise GenotypeError(f"edge {weakest} keeps skip_connect at weight 0: it has no other op")
         W[weakest][k] = 0.0
-        cell = darts_cell(W, per_edge, n_nodes=n_nodes)
+        cell = darts_cell(W, ops_of, n_nodes=n_nodes)
 
 
 @dataclass
@@ -170,7 +133,7 @@ class StageRecord:
     """What one stage leaves: its settings, the op sets it searched, its final softmax(alpha)
     (numpy, per cell type), the cell the DARTS rule derives from them, the alphas' count,
     the number of discrete cells its op sets allow (count_cells, per cell type), the cost
-    of one search step (cost.step_cost) and fit's history."""
+    of one search step (profiling.step_cost; None when config.cost_repeats = 0) and fit's history."""
     stage: Stage
     primitives: dict
     weights: dict
@@ -182,17 +145,6 @@ class StageRecord:
     history: dict
 
 
-@dataclass
-class PDARTSResult:
-    """genotype: the final cells with the skip cap (M); genotype_uncapped: without it."""
-    stages: list[StageRecord]
-    genotype: Genotype
-    genotype_uncapped: Genotype
-    M: int
-    seconds: float
-    settings: dict = field(default_factory=dict)
-
-
 def _per_type(primitives) -> dict:
     E = len(darts_edges())
     if isinstance(primitives, dict):
@@ -200,72 +152,74 @@ def _per_type(primitives) -> dict:
     return {t: [tuple(primitives)] * E for t in ("normal", "reduce")}
 
 
-def pdarts_search(data=None, *, stages: Sequence[Stage] = PAPER_STAGES, C: int = 16,
-                  num_epochs: int = 25, warmup_epochs: int = 10, batch_size: int = 96,
-                  lr: float = 0.025, arch_lr: float = 6e-4, M: int = 2,
-                  primitives=DARTS_PRIMITIVES, seed: int = 0, measure_cost: bool = True,
-                  cost_batch: int | None = None, cost_repeats: int = 3, evaluate: bool = False,
-                  checkpoint=None, progress: bool = True, device="auto",
-                  **search_kwargs) -> PDARTSResult:
-    """Run the P-DARTS stages; each is one `search("darts", "darts", ...)`, i.e. one `fit`.
+@register("pdarts")
+class PDARTS(DARTS):
+    """DARTS (first order by default) with dropout on every stride-1 skip_connect output,
+    set at the start of every epoch by `skip_dropout_rate` (the history gets "skip_dropout";
+    the rate depends on the epoch only, so resuming works). dropout: the stage's initial rate.
+    After `run`: `stages` (a StageRecord each) and `uncapped` (the final cells without the
+    cap of M skip_connects)."""
 
-    primitives: the ops of the first stage (every edge), or {"normal": [...], "reduce": [...]}
-    with one op list per edge (to continue from a stage's op sets). Stage s must find
-    stages[s].n_ops ops on every edge. data: a data.Splits (default digits, half of the
-    training images as validation). measure_cost: time and memory of one search step per
-    stage, on a fresh network of the same stage (cost_batch images, default batch_size).
-    checkpoint: a folder; stage s checkpoints to stage{s}.pt there and resumes. More keyword
-    arguments go to search() (momentum, weight_decay, grad_clip, order, ...).
-    """
-    if not isinstance(stages, (list, tuple)) or not stages \
-            or not all(isinstance(st, Stage) for st in stages):
-        raise TypeError(f"stages must be a non-empty sequence of pdarts.Stage, got {stages!r}")
-    checks.integer("num_epochs", num_epochs, min=1)
-    checks.integer("warmup_epochs", warmup_epochs, min=0, max=num_epochs - 1)
-    checks.integer("M (skip_connects kept)", M, min=0)
-    checks.integer("cost_repeats", cost_repeats, min=1)
-    device = resolve_device(checks.device("device", device))
-    splits = data if data is not None else data_mod.load("digits", val_fraction=0.5, device=device)
-    prims, records, t0 = _per_type(primitives), [], time.perf_counter()
-    for s, stage in enumerate(stages):
-        for t, p in prims.items():
-            bad = [e for e, ops in enumerate(p) if len(ops) != stage.n_ops]
-            if bad:
-                raise ValueError(f"stage {s + 1} expects {stage.n_ops} ops per edge; {t} edge "
-                                 f"{bad[0]} has {len(p[bad[0]])}: {p[bad[0]]}")
-        net_kw = {"primitives": prims["normal"], "primitives_reduce": prims["reduce"]}
-        res = search("darts", "darts", splits, num_epochs=num_epochs, seed=seed, C=C,
-                     layers=stage.layers, batch_size=batch_size, lr=lr, arch_lr=arch_lr,
-                     warmup_epochs=warmup_epochs, supernet_kwargs=net_kw, evaluate=evaluate,
-                     callbacks=[SkipDropoutSchedule(stage.dropout, num_epochs, warmup_epochs)],
-                     checkpoint=None if checkpoint is None else f"{checkpoint}/stage{s}.pt",
-                     progress=progress, device=device, desc=f"P-DARTS stage {s + 1}",
-                     **search_kwargs)
-        weights = {t: [w.detach().cpu().numpy() for w in ws]  # off the search device, once
-                   for t, ws in res.searcher.arch_weights(detach=True).items()}
-        cost = None
-        if measure_cost:
-            net = make_supernet("darts", num_classes=splits.num_classes,
-                                in_channels=splits.in_channels, C=C, layers=stage.layers, **net_kw)
-            net.to(device).set_skip_dropout(stage.dropout)
-            b = cost_batch or batch_size
-            cost = step_cost(Architect(net, splits.val, batch_size=b, device=device),
-                             splits.train.X[:b].to(device), splits.train.y[:b].to(device),
-                             repeats=cost_repeats)
-        records.append(StageRecord(
-            stage, {t: list(p) for t, p in prims.items()},
-            weights, res.arch,
-            arch_param_count(res.supernet.arch_spec()),
-            {t: count_cells(p) for t, p in prims.items()}, cost,
-            res.seconds, res.history))
-        if s + 1 < len(stages):
-            n_next = stages[s + 1].n_ops
-            prims = {t: drop_ops(weights.get(t, weights["normal"]), p, n_next)
-                     for t, p in prims.items()}
-    last = records[-1]
-    normal = cap_skips(last.weights["normal"], prims["normal"], M)
-    capped = Genotype(normal, last.genotype.reduce)
-    settings = dict(C=C, num_epochs=num_epochs, warmup_epochs=warmup_epochs, batch_size=batch_size,
-                    lr=lr, arch_lr=arch_lr, seed=seed, stages=list(stages))
-    return PDARTSResult(records, capped, last.genotype, M, time.perf_counter() - t0, settings)
+    Config = PDARTSConfig
+    spaces = ("darts",)
 
+    def __init__(self, supernet, val, config, *, seed: int = 0, device="auto", dropout: float = 0.0):
+        super().__init__(supernet, val, config, seed=seed, device=device)
+        self.dropout, self.p = dropout, 0.0
+        self.stages, self.uncapped = [], None
+
+    def on_epoch_start(self, t):
+        super().on_epoch_start(t)
+        c = self.config
+        self.p = skip_dropout_rate(self.dropout, t.epoch, c.num_epochs, c.warmup_epochs, c.dropout_decay)
+        self.supernet.set_skip_dropout(self.p)
+
+    def on_epoch_end(self, t, logs):
+        super().on_epoch_end(t, logs)
+        logs["skip_dropout"] = self.p
+
+    @classmethod
+    def run(cls, build, splits, config, callbacks, run):
+        """The stages: each a new network of stage.layers cells over the surviving ops, one
+        `fit`; between stages drop_ops keeps stages[s + 1].n_ops ops per edge; at the end the
+        normal cell keeps at most config.M skip_connects. run.checkpoint: a folder; stage s
+        checkpoints to stage{s}.pt there and resumes."""
+        prims, records = _per_type(config.primitives), []
+        for s, stage in enumerate(config.stages):
+            for t, p in prims.items():
+                bad = [e for e, ops in enumerate(p) if len(ops) != stage.n_ops]
+                if bad:
+                    raise ValueError(f"stage {s + 1} expects {stage.n_ops} ops per edge; {t} edge "
+                                     f"{bad[0]} has {len(p[bad[0]])}: {p[bad[0]]}")
+            net_kw = {"layers": stage.layers, "primitives": prims["normal"],
+                      "primitives_reduce": prims["reduce"]}
+            seed_everything(run.seed)
+            method = cls(build(**net_kw), splits.val, config, seed=run.seed, device=run.device,
+                         dropout=stage.dropout)
+            t0 = time.perf_counter()
+            history = method.fit(splits if run.evaluate else (splits.train, None), callbacks,
+                                 replace(run, desc=f"P-DARTS stage {s + 1}"),
+                                 None if run.checkpoint is None else f"{run.checkpoint}/stage{s}.pt")
+            seconds = time.perf_counter() - t0
+            weights = {t: [w.detach().cpu().numpy() for w in ws]  # off the search device, once
+                       for t, ws in method.arch_weights(detach=True).items()}
+            cost = None
+            if config.cost_repeats:  # on a fresh network of the same stage
+                other = cls(build(**net_kw).to(run.device), splits.val, config, device=run.device,
+                            dropout=stage.dropout)
+                other.supernet.set_skip_dropout(stage.dropout)
+                b = config.batch_size
+                cost = step_cost(other, splits.train.X[:b].to(run.device),
+                                 splits.train.y[:b].to(run.device), repeats=config.cost_repeats)
+            records.append(StageRecord(
+                stage, {t: list(p) for t, p in prims.items()}, weights, method.derive(),
+                arch_param_count(method.supernet.arch_spec()),
+                {t: count_cells(p) for t, p in prims.items()}, cost, seconds, history))
+            if s + 1 < len(config.stages):
+                n_next = config.stages[s + 1].n_ops
+                prims = {t: drop_ops(weights.get(t, weights["normal"]), p, n_next)
+                         for t, p in prims.items()}
+        last = records[-1]
+        method.stages, method.uncapped = records, last.genotype
+        normal = cap_skips(last.weights["normal"], prims["normal"], config.M)
+        return method, last.history, Genotype(normal, last.genotype.reduce)

@@ -1,8 +1,10 @@
-"""Single-path supernet training: SPOS's uniform sampling and FairNAS's strict fairness.
+"""Single-path one-shot search: SPOS's uniform sampling and FairNAS's strict fairness, the
+supernet's inherited accuracy, and the selection step.
 
 A single-path supernet has L choice layers (the 6 edges of a NAS-Bench-201 cell, or the 19
 MBConv layers of FairNAS), each with n candidate choice blocks; a *path* picks one choice per
-layer, path = (c_1, ..., c_L) with c_l in 0..n-1, and `net(X, path=path)` runs only those.
+layer, path = (c_1, ..., c_L) with c_l in 0..n-1, and `net(X, net.path_mixing(path))` runs
+only those (supernet.py).
 
 - SPOS (Guo et al. 2019, arXiv 1904.00420): one path per step, each c_l drawn uniformly.
   Every choice is trained 1/n of the steps *in expectation* (expectation fairness), but any
@@ -18,17 +20,40 @@ layer, path = (c_1, ..., c_L) with c_l in 0..n-1, and `net(X, path=path)` runs o
 - "m uniform paths per step, accumulated" (`ExpectationSampler`) has FairNAS's cost and
   expectation fairness without the strict guarantee: the control between the two.
 
-`SinglePathTraining` is the `train.fit` callback that does this through the `train_step`
-hook, and keeps the update counts (steps, L, n) that the notebook plots.
+The one-shot bet: after the supernet is trained, a path run with the supernet's weights, with
+no training of its own, ranks like the stand-alone network it stands for. Scoring a path is
+an eval-mode forward pass on the validation split (`score_paths`):
+
+    inherited_acc(path) = accuracy of net(X_val, path)                  X_val: (N, C, H, W)
+
+BatchNorm recalibration (used by SPOS and FairNAS before scoring): a BN layer's running mean
+and variance were averaged over every path that used it, so they fit no single path. Before
+scoring a path, reset them and re-estimate them on a few training batches run through that
+path in train mode, without gradients (momentum=None: an exact average over the batches).
+`score_paths` puts every BN buffer back afterwards, so scoring never changes the supernet.
+
+`SinglePath` (registered as "spos" and "fairnas") is the one-shot method: its `train_step`
+trains the paths of each step, and its `run` trains the supernet with `train.fit` and then
+selects (SPOSConfig.selection): regularized evolution (SPOS's choice of an evolutionary
+search) or a random sample of paths, scored by inherited accuracy; the best is the result.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
+from torch import nn
+from tqdm.auto import tqdm
 
 from .. import checks
-from ..train import Callback, fit
+from ..strategies.evolution import RegularizedEvolution
+from ..train import evaluate
+from .config import FairNASConfig, SPOSConfig
+from .method import OneShotMethod, register
 
+TIE_BREAK = 1e-4  # selection score: inherited accuracy - TIE_BREAK * loss (accuracies move in
+#                   steps of 1 / N, so many paths tie; the validation loss orders them)
 
 class PathSampler:
     """Draws the paths of one training step. n_layers: L choice layers; n_choices: n per layer.
@@ -124,26 +149,128 @@ def count_updates(paths, n_layers: int, n_choices: int) -> np.ndarray:
     return counts
 
 
-class SinglePathTraining(Callback):
-    """The `fit` callback of single-path supernet training (SPOS, FairNAS).
+class PathNet(nn.Module):
+    """A supernet with one fixed path: forward(x) = net(x, net.path_mixing(path)). Shares its
+    weights."""
+
+    def __init__(self, net: nn.Module, path):
+        super().__init__()
+        self.net, self.path = net, tuple(int(c) for c in path)
+
+    def forward(self, x):  # (B, C, H, W) -> (B, num_classes)
+        return self.net(x, self.net.path_mixing(self.path))
+
+
+def _batchnorms(net):
+    return [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            and m.track_running_stats]
+
+
+@torch.no_grad()
+def recalibrate_bn(net: nn.Module, path, X: torch.Tensor, batch_size: int = 256,
+                   n_batches: int = 2) -> None:
+    """Reset every BN's running statistics and re-estimate them with `path` on the first
+    n_batches batches of X (train mode, no gradients, cumulative average). BNs off the path
+    are left reset; `score_paths` restores everything when it is done."""
+    if n_batches < 1:
+        raise ValueError(f"n_batches must be >= 1, got {n_batches}")
+    bns = _batchnorms(net)
+    momenta = [bn.momentum for bn in bns]
+    was_training = net.training
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None                      # running stats = mean over the batches seen
+    net.train()
+    try:
+        for i in range(n_batches):
+            Xb = X[i * batch_size:(i + 1) * batch_size]  # (B, C, H, W)
+            if not len(Xb):
+                break
+            net(Xb, net.path_mixing(tuple(path)))
+    finally:
+        for bn, m in zip(bns, momenta):
+            bn.momentum = m
+        net.train(was_training)
+
+
+def score_paths(net: nn.Module, paths, val, *, calib=None, n_batches: int = 2,
+                batch_size: int = 256, seed: int = 0, channels_last: bool | None = None,
+                progress: bool = False, desc: str = "scoring"):
+    """Inherited validation accuracy and loss of every path: two arrays of shape (len(paths),).
+
+    val: the split to score on (.X, .y or an (X, y) pair). calib: None = no recalibration
+    (the running statistics left by training); a split (normally the training split) =
+    recalibrate the BNs per path on n_batches of batch_size images of it, the same images
+    (a fixed shuffle, `seed`) for every path.
+    """
+    device = next(net.parameters()).device
+    saved = None
+    if calib is not None:
+        Xc = (calib.X if hasattr(calib, "X") else calib[0]).to(device)
+        g = torch.Generator().manual_seed(seed)
+        Xc = Xc[torch.randperm(len(Xc), generator=g)[:n_batches * batch_size].to(device)]
+        if channels_last if channels_last is not None else device.type == "cuda":
+            Xc = Xc.contiguous(memory_format=torch.channels_last)
+        saved = [{k: v.clone() for k, v in bn.state_dict().items()} for bn in _batchnorms(net)]
+    accs, losses = np.empty(len(paths)), np.empty(len(paths))
+    try:
+        for i, path in enumerate(tqdm(paths, desc=desc, disable=not progress, leave=False)):
+            if calib is not None:
+                recalibrate_bn(net, path, Xc, batch_size, n_batches)
+            losses[i], accs[i] = evaluate(PathNet(net, path), val, device=device,
+                                          channels_last=channels_last)
+    finally:
+        if saved is not None:
+            for bn, s in zip(_batchnorms(net), saved):
+                bn.load_state_dict(s)
+    return accs, losses
+
+
+def sample_path(rng: np.random.Generator, n_layers: int, n_choices: int) -> tuple[int, ...]:
+    """A uniformly random path (as spaces.nb201.sample draws a cell)."""
+    return tuple(int(c) for c in rng.integers(n_choices, size=n_layers))
+
+
+def mutate_path(path, rng: np.random.Generator, n_choices: int) -> tuple[int, ...]:
+    """One uniformly chosen layer changed to a uniformly chosen different choice (as
+    spaces.nb201.mutate)."""
+    path = list(path)
+    l = int(rng.integers(len(path)))
+    path[l] = [c for c in range(n_choices) if c != path[l]][int(rng.integers(n_choices - 1))]
+    return tuple(path)
+
+
+def path_of_index(index: int, n_layers: int, n_choices: int) -> tuple[int, ...]:
+    """The path whose base-n digits (the first layer most significant) are `index`."""
+    return tuple(int(index) // n_choices ** (n_layers - 1 - l) % n_choices for l in range(n_layers))
+
+
+@register("spos")
+class SinglePath(OneShotMethod):
+    """Single-path supernet training (SPOS; FairNAS with config.sampler = "fairnas"), then the
+    selection step. No architecture parameters: the architecture is chosen after training.
 
     Every batch: paths = sampler.sample(); for each path, loss_k = loss_fn(net(X, path), y)
     and loss_k.backward() (gradients of the m paths add up, as FairNAS trains); `fit` then
-    takes one optimizer step. Returns the mean loss over the paths and the last path's logits
-    (what `fit` logs as train_loss / train_acc).
-
-    counts: (L, n) updates of every choice so far; history: (steps, L, n) counts after every
-    step when record=True. Both, and the sampler's generator, are in `state_dict`, so a run
-    resumed from fit's checkpoint continues with nothing lost.
+    takes one optimizer step. counts: (L, n) updates of every choice so far; history: (steps,
+    L, n) counts after every step. They and the sampler's generator are in `state_dict`, so a
+    run resumed from fit's checkpoint continues with nothing lost. After the selection:
+    `candidates` (the paths scored, in order) and `scores` (their selection scores).
     """
 
-    def __init__(self, sampler: PathSampler, record: bool = True):
-        if not isinstance(sampler, PathSampler):
-            raise TypeError(f"sampler must be a PathSampler (make_sampler('spos' | 'fairnas' | "
-                            f"'expectation', ...)), got {type(sampler).__name__}")
-        self.sampler, self.record = sampler, checks.flag("record", record)
-        self.counts = np.zeros((sampler.n_layers, sampler.n_choices), np.int64)
+    Config = SPOSConfig
+    uses_alphas = False
+
+    def __init__(self, supernet, val, config, *, seed: int = 0, device="auto"):
+        super().__init__(supernet, val, config, seed=seed, device=device)
+        sizes = [n for ns in supernet.arch_spec().values() for n in ns]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"single-path training needs the same number of choices on every "
+                             f"layer, got {sorted(set(sizes))}")
+        self.sampler = SAMPLERS[config.sampler](len(sizes), sizes[0], seed)
+        self.counts = np.zeros((len(sizes), sizes[0]), np.int64)
         self._history: list[np.ndarray] = []
+        self.candidates, self.scores, self.train_seconds = [], [], 0.0
 
     @property
     def history(self) -> np.ndarray:
@@ -156,36 +283,72 @@ class SinglePathTraining(Callback):
         total = torch.zeros((), device=X.device)
         for path in paths:
             with t.autocast():
-                logits = t.net(X, path=path)        # (B, num_classes)
+                logits = self.supernet(X, self.supernet.path_mixing(path))  # (B, num_classes)
                 loss = loss_fn(logits.float(), y)
             loss.backward()                          # accumulates into .grad
             total = total + loss.detach()
         self.counts += count_updates(paths, self.sampler.n_layers, self.sampler.n_choices)
-        if self.record:
-            self._history.append(self.counts.copy())
+        self._history.append(self.counts.copy())
         return total / len(paths), logits
 
-    def state_dict(self) -> dict:
+    def extra_state(self) -> dict:
         return {"sampler": self.sampler.state_dict(), "counts": self.counts.copy(),
                 "history": [h.copy() for h in self._history]}
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_extra_state(self, state: dict) -> None:
         self.sampler.load_state_dict(state["sampler"])
         self.counts = np.asarray(state["counts"]).copy()
         self._history = [np.asarray(h).copy() for h in state["history"]]
 
+    # ------------------------------------------------------------------ the selection step
+    def select(self, splits):
+        """Score config.n_candidates paths by inherited validation accuracy (BN recalibrated on
+        the training split; ties broken by the loss) and return the best path's architecture
+        (None when config.selection is "none"). No benchmark is looked at."""
+        c, L, n = self.config, self.sampler.n_layers, self.sampler.n_choices
+        if c.selection == "none":
+            return None
+        scores = {}
 
-def train_supernet(net, splits, sampler: PathSampler, *, num_epochs: int, callbacks=(),
-                   **fit_kw) -> tuple[SinglePathTraining, dict]:
-    """Train a single-path supernet with `train.fit` and the sampler's paths.
+        def score(path):
+            if path not in scores:
+                acc, loss = score_paths(self.supernet, [path], splits.val, calib=splits.train,
+                                        n_batches=c.bn_batches, batch_size=c.bn_batch_size,
+                                        seed=self.seed, channels_last=c.channels_last)
+                scores[path] = float(acc[0] - TIE_BREAK * loss[0])
+            return scores[path]
 
-    splits: a data.Splits (only its train split is used; a supernet has no single validation
-    accuracy, since every path has its own: score paths with `oneshot.inherited`) or a
-    (train, val) pair. fit_kw go to `fit` (lr, batch_size, seed, augment, checkpoint, ...).
-    Returns (the SinglePathTraining callback with its counts, fit's history).
-    """
-    cb = SinglePathTraining(sampler)
-    train_split = splits.train if hasattr(splits, "train") else splits[0]
-    history = fit(net, (train_split, None), num_epochs=num_epochs, callbacks=[cb, *callbacks],
-                  **fit_kw)
-    return cb, history
+        n_candidates = min(c.n_candidates, n ** L)
+        rng = np.random.default_rng(self.seed)
+        if c.selection == "sample":
+            for i in rng.choice(n ** L, size=n_candidates, replace=False):
+                score(path_of_index(i, L, n))
+        else:
+            evo = RegularizedEvolution(lambda r: sample_path(r, L, n), lambda p, r: mutate_path(p, r, n),
+                                       c.population_size, c.sample_size, seed=self.seed)
+            for _ in range(20 * n_candidates):  # repeats are free (cached)
+                if len(scores) >= n_candidates:
+                    break
+                path = evo.ask()
+                evo.tell(path, score(path))
+        self.candidates, self.scores = list(scores), list(scores.values())
+        best = max(scores, key=scores.get)
+        one_hot = {name: torch.eye(n)[list(m.index)] for name, m in self.supernet.path_mixing(best).items()}
+        return self.supernet.derive(one_hot)
+
+    @classmethod
+    def run(cls, build, splits, config, callbacks, run):
+        """Train the supernet (the training split only: every path has its own validation
+        accuracy), then select."""
+        method = cls(build(), splits.val, config, seed=run.seed, device=run.device)
+        t0 = time.perf_counter()
+        history = method.fit((splits.train, None), callbacks, run)
+        method.train_seconds = time.perf_counter() - t0
+        return method, history, method.select(splits)
+
+
+@register("fairnas")
+class FairNAS(SinglePath):
+    """FairNAS: SinglePath with FairNASConfig (the strict-fairness sampler by default)."""
+
+    Config = FairNASConfig

@@ -11,7 +11,7 @@ architecture (Fang et al. 2020, arXiv 1906.09607; official models/model_derived.
 
 `make_layer(name, C_in, C_out, stride)` builds any of these pieces by name ("stem",
 "final_1x1", "classifier" or an op of ops.OPS), so the latency table can time every piece on
-its own (naslib_mini.latency) and the supernet (oneshot.densenas) reuses the same modules.
+its own (oneshot.densenas_latency) and the supernet (oneshot.densenas) reuses the same modules.
 """
 from __future__ import annotations
 

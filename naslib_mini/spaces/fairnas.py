@@ -18,9 +18,9 @@ It is checked by rebuilding FairNAS-A, B and C from their genes (choice indices 
 `CHOICES` order, expansion-major) and counting 388M / 345M / 321M multiply-adds at 224x224,
 the paper's figures (see tests/test_fairnas.py and notebook 11).
 
-`FairNASNetwork(gene)` builds one architecture; `FairNASSuperNet` holds all 6 choices in every
-layer and runs one path: forward(x, path) with path = one choice index per layer (SPOS,
-FairNAS). `SMALL_LAYERS` is a scaled-down table for 8x8 digits.
+`FairNASNetwork(gene)` builds one architecture; the supernet that holds all 6 choices in every
+layer is oneshot.fairnas_supernet.FairNASSuperNet. `SMALL_LAYERS` is a scaled-down table for
+8x8 digits.
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def check_gene(gene, n_layers: int) -> tuple[int, ...]:
     return tuple(int(g) for g in gene)
 
 
-def _stem(in_channels, stem, first, stride):
+def make_stem(in_channels, stem, first, stride):
     """conv 3x3 (stride) -> BN -> ReLU6 -> separable conv to `first` channels (no residual)."""
     return nn.Sequential(
         nn.Conv2d(in_channels, stem, 3, stride, 1, bias=False), nn.BatchNorm2d(stem), nn.ReLU6(),
@@ -114,47 +114,10 @@ def _stem(in_channels, stem, first, stride):
         nn.Conv2d(stem, first, 1, bias=False), nn.BatchNorm2d(first))
 
 
-def _head(C_in, head, num_classes):
+def make_head(C_in, head, num_classes):
+    """conv 1x1 to `head` channels -> BN -> ReLU6 -> global average pool -> linear."""
     return nn.Sequential(nn.Conv2d(C_in, head, 1, bias=False), nn.BatchNorm2d(head), nn.ReLU6(),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(head, num_classes))
-
-
-class FairNASSuperNet(nn.Module):
-    """Every layer holds all len(CHOICES) MBConv blocks; forward(x, path) runs one per layer.
-
-    x (B, in_channels, H, W) -> logits (B, num_classes); path: len(layers) choice indices.
-    Defaults: the full FairNAS space at ImageNet size; `FairNASSuperNet(**SMALL, ...)` is the
-    scaled-down one for digits.
-    """
-
-    def __init__(self, layers: Sequence[tuple[int, int]] = LAYERS, *, stem: int = STEM,
-                 first: int = FIRST, head: int = HEAD, num_classes: int = 1000,
-                 in_channels: int = 3, stem_stride: int = 2):
-        super().__init__()
-        self.layer_table = tuple(tuple(layer) for layer in layers)
-        self.stem = _stem(in_channels, stem, first, stem_stride)
-        self.layers = nn.ModuleList()
-        C = first
-        for C_out, stride in self.layer_table:
-            self.layers.append(nn.ModuleList(MBConv(C, C_out, k, e, stride) for k, e in _KE))
-            C = C_out
-        self.head = _head(C, head, num_classes)
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.layer_table)
-
-    def forward(self, x, path: Sequence[int] | None = None):
-        if path is None:
-            raise ValueError("FairNASSuperNet.forward needs a path: one choice index per layer")
-        path = check_gene(path, self.n_layers)
-        x = self.stem(x)                                    # (B, first, H/s, W/s)
-        for choices, c in zip(self.layers, path):
-            x = choices[c](x)                               # (B, C_out, H', W')
-        return self.head(x)                                 # (B, num_classes)
-
-    def path_of(self, gene) -> tuple[int, ...]:
-        return check_gene(gene, self.n_layers)
 
 
 class FairNASNetwork(nn.Module):
@@ -167,14 +130,14 @@ class FairNASNetwork(nn.Module):
         super().__init__()
         layers = tuple(tuple(layer) for layer in layers)
         self.gene = check_gene(gene, len(layers))
-        self.stem = _stem(in_channels, stem, first, stem_stride)
+        self.stem = make_stem(in_channels, stem, first, stem_stride)
         blocks, C = [], first
         for (C_out, stride), g in zip(layers, self.gene):
             k, e = _KE[g]
             blocks.append(MBConv(C, C_out, k, e, stride))
             C = C_out
         self.layers = nn.Sequential(*blocks)
-        self.head = _head(C, head, num_classes)
+        self.head = make_head(C, head, num_classes)
 
     def forward(self, x: torch.Tensor):
         return self.head(self.layers(self.stem(x)))

@@ -17,7 +17,7 @@ def _fig(n_panels: int, width: float = 4.2, height: float = 3.3):
 def plot_update_counts(histories: dict, layer: int = 0, choice_names=None):
     """Per-choice update counts over training, one panel per sampler, plus the imbalance.
 
-    histories: {label: (steps, L, n) cumulative counts}, e.g. SinglePathTraining.history.
+    histories: {label: (steps, L, n) cumulative counts}, e.g. single_path.SinglePath.history.
     Panel k: the n choices of `layer` against the step. Last panel: over all L x n blocks,
     (most - least trained) / step: 0 at every step under strict fairness.
     """

@@ -1,4 +1,4 @@
-"""Latency: a lookup table measured on this machine, the expected latency of a DenseNAS supernet
+"""DenseNAS latency: a lookup table measured on this machine, the expected latency of a supernet
 as a differentiable function of alpha and beta, and the latency-aware loss (Fang et al. 2020,
 arXiv 1906.09607, the Method section; official run_apis/latency_measure.py, models/dropped_model.py,
 run_apis/optimizer.py).
@@ -27,9 +27,9 @@ the tests check it against that sum over an enumeration of the paths. The loss i
 
     L = CE + lambda * log_tau(latency) = CE + lambda * ln(latency) / ln(tau)   [loss]
 
-with the latency in milliseconds. Paper: tau = 15, lambda = 0.1 ([C] in PAPERS.md); the official
-code's defaults agree (log_base 15, sub_loss_factor 0.1); its ImageNet MBV2 search config uses
-sub_loss_factor 0.15.
+with the latency in milliseconds: tau = 15, lambda = 0.1 (the official code's
+configs/search_config.py: log_base 15, sub_loss_factor 0.1; its ImageNet MBV2 search config,
+imagenet_search_cfg_mbv2.yaml, uses sub_loss_factor 0.15).
 """
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .spaces.densenas import HEAD_OPS, STACK_OPS, DenseArch, DenseSpace
-from .spaces.densenas_net import make_layer, network_pieces
-from .utils import resolve_device
+from ..spaces.densenas import HEAD_OPS, STACK_OPS, DenseArch, DenseSpace
+from ..spaces.densenas_net import make_layer, network_pieces
+from ..utils import resolve_device
 
 Key = tuple  # (name, C_in, C_out, H_in, stride)
 
