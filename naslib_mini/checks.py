@@ -148,8 +148,9 @@ def pair(name, data):
 
 
 def split(name, data, net=None, classify=True):
-    """(X, y) of a split, checked: tensors, as many labels as images, not empty, X floating
-    and finite; with `classify` (cross-entropy) integer labels (N,) >= 0; with a net whose
+    """(X, y) of a split, checked: tensors, as many labels as inputs, not empty, X floating
+    and finite (or int64 token ids, without `classify`); with `classify` (cross-entropy)
+    integer labels (N,) >= 0; with a net whose
     first layer is a Conv2d, X (N, C, H, W) with that layer's C."""
     X, y = pair(name, data)
     X, y = tensor(f"{name} X", X), tensor(f"{name} y", y)
@@ -157,8 +158,9 @@ def split(name, data, net=None, classify=True):
         raise ValueError(f"{name}: {len(X)} inputs (X) but {len(y)} labels (y); they must match")
     if not len(y):
         raise ValueError(f"{name} is empty (0 examples)")
-    if not X.is_floating_point():
-        raise TypeError(f"{name} X must be floating point (float32), got {X.dtype}; "
+    if not X.is_floating_point() and (classify or X.dtype != torch.int64):
+        raise TypeError(f"{name} X must be floating point (float32)"
+                        f"{'' if classify else ' or token ids (int64)'}, got {X.dtype}; "
                         "convert it with X.float()")
     finite(f"{name} X", X)
     if classify:
