@@ -19,13 +19,13 @@ def test_round_trips_all_cells():
     for i in range(nb201.NUM_CELLS):
         ops = nb201.index_to_ops(i)
         s = nb201.ops_to_string(ops)
-        assert nb201.string_to_ops(s) == ops
+        assert nb201.to_ops(s) == ops
         assert nb201.ops_to_index(ops) == i
         assert nb201.to_ops(s) == nb201.to_ops(list(ops)) == nb201.to_ops(np.int64(i)) == ops
 
 
 def test_index_convention_and_example():
-    ops = nb201.string_to_ops(EXAMPLE)
+    ops = nb201.to_ops(EXAMPLE)
     assert ops == ("nor_conv_3x3", "nor_conv_3x3", "avg_pool_3x3", "skip_connect", "nor_conv_3x3",
                    "nor_conv_3x3")
     assert nb201.ops_to_string(ops) == EXAMPLE
@@ -38,17 +38,17 @@ def test_index_convention_and_example():
 @pytest.mark.parametrize("bad,words", [
     ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "3 groups"),
     (EXAMPLE + "+|none~0|", "3 groups"),
-    ("|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|", "needs 2"),
+    ("|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|", "expected 2"),
     ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
      "'|'"),
     ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3 1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
      "'~'"),
     ("|nor_conv_3x3~0|+|nor_conv_3x3~1|avg_pool_3x3~0|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
-     "out of order"),
+     "increasing order"),
     ("|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
-     "out of range"),
+     "forward-pointing"),
     ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~x|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
-     "not a node number"),
+     "integer source"),
     ("|conv3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
      "did you mean 'nor_conv_3x3'"),
     ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|__import__~2|",
@@ -56,7 +56,7 @@ def test_index_convention_and_example():
 ])
 def test_malformed_strings(bad, words):
     with pytest.raises(nb201.NB201Error) as err:
-        nb201.string_to_ops(bad)
+        nb201.to_ops(bad)
     assert words.lower() in str(err.value).lower()
 
 
@@ -172,7 +172,7 @@ def test_to_cell_round_trips_through_the_general_cell_string():
     assert cell.to_string() == ex
     assert cell.output_nodes == (3,)
     for i in (0, 1234, 15624):
-        assert nb201.string_to_ops(nb201.to_cell(i).to_string()) == nb201.index_to_ops(i)
+        assert nb201.to_ops(nb201.to_cell(i).to_string()) == nb201.index_to_ops(i)
 
 
 @pytest.mark.parametrize("stages", [1, 2, 3])
