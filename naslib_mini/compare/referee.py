@@ -6,6 +6,10 @@ the referee.
 
     compare({"random": Discrete(make_random), "DARTS": OneShot(run_darts)}, budget=100, seeds=10)
 
+Contenders (`compare.contenders` builds the course's): `Discrete(make)`, an ask / tell
+strategy that the one driver loop (`strategies.run`) runs against the oracle; `OneShot(search)`,
+a search that returns one cell and never touches the table.
+
 **Accounting** (the `Oracle`, the only door to the table during a search):
 
 - a *lookup* is the first query of a cell (one of the 15,625 indices): it costs 1 lookup and
@@ -22,7 +26,7 @@ the referee.
   once per run seed s, ``seed_of = default_rng([s, 201]).integers(S, size=N)``, so a run
   repeats exactly, and all strategies run with seed s see the same draw (common random
   numbers: their comparison is paired). ``noise="mean"`` answers the seed-mean instead.
-  The real NAS-Bench-201 extract (`nasbench201.NASBench201`) is seed-averaged: one value per
+  The real NAS-Bench-201 extract (`benchmarks.real.NASBench201`) is seed-averaged: one value per
   cell (S = 1), so every answer there is a seed-mean and a search sees less noise than in
   NAS-Bench-201's own protocol, which answers one random seed;
 - past `budget` lookups, a query of a new cell raises `BudgetExhausted`.
@@ -55,155 +59,22 @@ from typing import Any, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import checks
-from .benchmark import Benchmark
-from .compare_stats import Results, Run
-from .spaces import nb201
+from .. import checks
+from ..benchmarks.digits import Benchmark
+from ..spaces.nb201 import cell_index
+from ..strategies import run
+from .oracle import Oracle, Truth
+from .results import Results, Run
 
-__all__ = ["BudgetExhausted", "RunStopped", "Truth", "Oracle", "Discrete", "Driven", "OneShot", "compare",
-           "cell_index", "calibrate_time", "Results", "Run"]
-
-
-class BudgetExhausted(RuntimeError):
-    """A strategy asked for a new lookup after spending its whole budget."""
-
-
-class RunStopped(BaseException):
-    """The driver ends a run that goes on after BudgetExhausted (or asks past max_asks).
-    A BaseException, like KeyboardInterrupt, so `except Exception` in a strategy cannot
-    swallow it and loop forever."""
-
-
-def cell_index(cell) -> int:
-    """Any cell description (index, 6 op names, string) -> its index 0..15624."""
-    if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
-        return int(cell)
-    return nb201.ops_to_index(nb201.to_ops(cell))
-
-
-@dataclass(frozen=True)
-class Truth:
-    """The answer key as arrays over N cells (N = 15,625 for the benchmark; any N in tests).
-    val: (S, N) final validation accuracy per seed; train_time: (S, N) seconds per seed;
-    test: (N,) the seed-mean metric that regret is measured on."""
-    val: np.ndarray
-    train_time: np.ndarray
-    test: np.ndarray
-
-    def __post_init__(self):
-        for name in ("val", "train_time", "test"):
-            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=float))
-        if self.val.ndim != 2 or self.val.shape != self.train_time.shape \
-                or self.test.shape != self.val.shape[1:]:
-            raise ValueError(f"expected val and train_time (S, N) and test (N,), got "
-                             f"{self.val.shape}, {self.train_time.shape}, {self.test.shape}")
-        for name in ("val", "train_time", "test"):
-            bad = int((~np.isfinite(getattr(self, name))).sum())
-            if bad:  # e.g. a partial benchmark preview: NaN for cells not trained yet
-                raise ValueError(f"Truth.{name} holds {bad} NaN or infinite values; every cell "
-                                 "needs a result (is the benchmark a partial preview?)")
-
-    @classmethod
-    def from_benchmark(cls, bench, metric: str = "test_acc", dataset: str | None = None) -> "Truth":
-        """val and train_time from `bench.search_dataset`, one row per seed (one row, the
-        seed-mean, for a seed-averaged table); test: `metric` on `dataset` (default
-        `bench.report_dataset`). A table with missing cells (a partial build) is refused."""
-        search = bench.search_dataset
-        seeds = range(len(bench.seeds)) if bench.seeds else [None]
-        truth = cls(np.stack([bench.table("val_acc", dataset=search, seed=s) for s in seeds]),
-                    np.stack([bench.table("train_time", dataset=search, seed=s) for s in seeds]),
-                    bench.table(metric, dataset=dataset or bench.report_dataset))  # (S, N), (S, N), (N,)
-        return truth  # __post_init__ has refused NaN (a partial build's untrained cells)
-
-    @property
-    def n_cells(self) -> int:
-        return self.test.shape[0]
-
-    @property
-    def best(self) -> float:
-        return float(self.test.max())
-
-    def regret(self, cells) -> np.ndarray | float:
-        """best - test[cell], for one index or an array of indices."""
-        return self.best - self.test[cells]
-
-
-class Oracle:
-    """evaluate(cell) -> validation accuracy, with the accounting of the module docstring.
-    lookups, train_seconds: spent so far; cells, scores, times: per lookup, in order."""
-
-    def __init__(self, truth: Truth, budget: int, seed: int = 0, noise: str = "seed"):
-        checks.integer("budget (lookups)", budget, min=1)
-        checks.integer("seed", seed, min=0)
-        if noise not in ("seed", "mean"):
-            raise ValueError(f"noise must be 'seed' or 'mean', got {noise!r}")
-        self.truth, self.budget, self.noise = truth, int(budget), noise
-        S, N = truth.val.shape
-        self.seed_of = np.random.default_rng([seed, 201]).integers(S, size=N)  # (N,)
-        self.known: dict[int, float] = {}
-        self.cells, self.scores, self.times = [], [], []
-        self.wall = 0.0  # wall seconds spent inside the oracle (not the strategy's cost)
-
-    @property
-    def lookups(self) -> int:
-        return len(self.cells)
-
-    @property
-    def exhausted(self) -> bool:
-        return self.lookups >= self.budget
-
-    @property
-    def train_seconds(self) -> float:
-        return float(sum(self.times))
-
-    @property
-    def values(self) -> np.ndarray:
-        """(N,) the answer every cell would get from this oracle (for exact calculations)."""
-        if self.noise == "mean":
-            return self.truth.val.mean(0)
-        return self.truth.val[self.seed_of, np.arange(self.truth.n_cells)]
-
-    def __call__(self, cell) -> float:
-        t0 = time.perf_counter()
-        i = cell_index(cell)
-        if not 0 <= i < self.truth.n_cells:
-            raise IndexError(f"cell index {i} outside 0..{self.truth.n_cells - 1}")
-        if i not in self.known:
-            if self.exhausted:
-                raise BudgetExhausted(f"budget of {self.budget} lookups spent; cell {i} refused")
-            if self.noise == "mean":
-                score, cost = self.truth.val[:, i].mean(), self.truth.train_time[:, i].mean()
-            else:
-                s = self.seed_of[i]
-                score, cost = self.truth.val[s, i], self.truth.train_time[s, i]
-            self.known[i] = float(score)
-            self.cells.append(i)
-            self.scores.append(float(score))
-            self.times.append(float(cost))
-        self.wall += time.perf_counter() - t0
-        return self.known[i]
-
-
-# ---------------------------------------------------------------- the kinds of contenders
-def _identity(arch):
-    return arch
+__all__ = ["Discrete", "OneShot", "compare"]
 
 
 @dataclass
 class Discrete:
-    """An ask/tell strategy. make(seed) -> an object with ask() / tell(arch, score) / best();
-    to_cell(arch) -> a cell the table accepts (an index, 6 op names or a string)."""
+    """An ask / tell strategy: make(seed) -> a `strategies` object (ask, tell, best) whose
+    architectures the table accepts (NAS-Bench-201 cells: an index, 6 op names, a string)."""
     make: Callable[[int], Any]
-    to_cell: Callable[[Any], Any] = _identity
     kind = "discrete"
-
-
-@dataclass
-class Driven:
-    """A strategy that runs its own loop: run(evaluate, seed) calls evaluate(cell) -> val acc
-    as often as it likes; the oracle stops it with BudgetExhausted."""
-    run: Callable[[Callable, int], Any]
-    kind = "driven"
 
 
 @dataclass
@@ -215,11 +86,11 @@ class OneShot:
 
 
 def _as_spec(s):
-    if isinstance(s, (Discrete, Driven, OneShot)):
+    if isinstance(s, (Discrete, OneShot)):
         return s
     if callable(s):
         return Discrete(s)
-    raise TypeError(f"a strategy is a Discrete, Driven or OneShot (or a make(seed) callable), "
+    raise TypeError(f"a strategy is a Discrete or OneShot (or a make(seed) callable), "
                     f"got {type(s).__name__}")
 
 
@@ -240,58 +111,28 @@ def _seed_lists(seeds, names) -> dict[str, list[int]]:
 
 
 def _run_search(spec, name, seed, truth, budget, noise, time_scale, max_asks) -> Run:
+    """The driver loop `strategies.run` against a fresh oracle: at most max_asks asks, until
+    the budget of lookups is spent; the strategy's own time is stamped at each new lookup."""
     oracle = Oracle(truth, budget, seed, noise)
-    t0, asks, stamps, info = time.perf_counter(), 0, [], {}
-    n_seen, calls, calls_at_new, refused = 0, 0, 0, False
+    t0, stamps, asks = time.perf_counter(), [], 0
 
     def evaluate(cell):
-        nonlocal n_seen, calls, calls_at_new, refused
-        calls += 1
-        if refused and not _known(oracle, cell):  # it caught BudgetExhausted and went on
-            raise RunStopped(f"{name} (seed {seed}) asked for a new cell after its budget")
-        if spec.kind == "driven" and calls - calls_at_new > max_asks:
-            raise RunStopped(f"{name} (seed {seed}) asked {max_asks} times in a row for "
-                             "cells it already knew")
-        try:
-            score = oracle(cell)
-        except BudgetExhausted:
-            refused = True
-            raise
-        if oracle.lookups > n_seen:  # a new lookup: stamp the strategy's own time so far
-            n_seen, calls_at_new = oracle.lookups, calls
+        nonlocal asks
+        asks += 1
+        n = oracle.lookups
+        score = oracle(cell)
+        if oracle.lookups > n:  # a new lookup: stamp the strategy's own time so far
             stamps.append(time.perf_counter() - t0 - oracle.wall)
         return score
 
-    try:
-        if spec.kind == "driven":
-            spec.run(evaluate, seed)
-        else:
-            strategy = spec.make(seed)
-            while not oracle.exhausted and asks < max_asks:
-                arch = strategy.ask()
-                asks += 1
-                strategy.tell(arch, evaluate(spec.to_cell(arch)))
-    except BudgetExhausted:
-        info["stopped_by"] = "budget"
-    except RunStopped as e:  # by the driver: past the budget, or repeating itself
-        info["stop_reason"] = str(e)
-    if refused:
-        info["stopped_by"] = "budget"
+    run(spec.make(seed), evaluate, max_asks, until=lambda: oracle.exhausted)  # one lookup per ask
     wall = time.perf_counter() - t0
     own = np.asarray(stamps, float) * time_scale
     if own.size:
         own[-1] = (wall - oracle.wall) * time_scale  # the last entry: all of the strategy's time
-    stalled = (asks >= max_asks or "stop_reason" in info) and not oracle.exhausted
-    info.update(asks=asks, stalled=stalled)
+    info = dict(asks=asks, stalled=asks >= max_asks and not oracle.exhausted)
     return Run.from_lookups(name, seed, spec.kind, truth, oracle.cells, oracle.scores,
                             np.cumsum(oracle.times), own, wall, info)
-
-
-def _known(oracle, cell) -> bool:
-    try:
-        return cell_index(cell) in oracle.known
-    except Exception:  # noqa: BLE001 (a malformed cell: the oracle will say what is wrong)
-        return False
 
 
 def _run_oneshot(spec, name, seed, truth, time_scale) -> Run:
@@ -309,10 +150,10 @@ def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth
             progress: bool = False) -> Results:
     """Run every strategy for every seed; return the `Results` (trajectories, leaderboard).
 
-    strategies: {name: Discrete | Driven | OneShot | make(seed) callable}.
+    strategies: {name: Discrete | OneShot | make(seed) callable}.
     budget: lookups per discrete run. seeds: an int n (seeds 0..n-1), a list, or a dict
     {name: int | list} (fewer seeds for costly contenders). bench: the table, our digits
-    `Benchmark()` (the default) or the real `nasbench201.NASBench201()`; or truth: a `Truth`
+    `Benchmark()` (the default) or the real `benchmarks.real.NASBench201()`; or truth: a `Truth`
     directly. The search reads validation accuracy and training time on
     `bench.search_dataset`; regret is `metric` on `dataset` (default `bench.report_dataset`:
     on the real table, search on cifar10-valid validation accuracy, regret on CIFAR-10 test
@@ -361,24 +202,3 @@ def compare(strategies: dict, budget: int, seeds=10, *, bench=None, truth: Truth
     return Results(runs, budget, truth.best, time_scale, metric, errors=errors)
 
 
-def calibrate_time(bench, cells=None) -> float:
-    """time_scale: recorded training seconds per wall second on this machine now, from
-    retraining `cells` (default: the one whose seed-0 time is the median) exactly as the build
-    did (`benchmark_build.train_cell`, the build's first seed): > 1 when this machine is now
-    faster than the build's was, < 1 when slower (or busier)."""
-    from .benchmark_build import BuildConfig, _splits, train_cell
-    if "config" not in getattr(bench, "meta", {}):
-        raise ValueError(f"calibrate_time retrains a cell as our digits benchmark's build did; "
-                         f"{type(bench).__name__}'s training times were recorded elsewhere "
-                         f"(NAS-Bench-201: GPUs, CIFAR) and cannot be reproduced here")
-    cfg = BuildConfig(**{k: v for k, v in bench.meta["config"].items()
-                         if k in BuildConfig.__dataclass_fields__ and k != "seeds"})
-    if cells is None:
-        t = bench.table("train_time", seed=0)
-        cells = [int(np.argsort(t, kind="stable")[len(t) // 2])]
-    splits = _splits(cfg)
-    recorded = measured = 0.0
-    for c in cells:
-        measured += train_cell(c, bench.seeds[0], cfg, splits)["train_time"]
-        recorded += bench.query(c, "train_time", seed=0)
-    return recorded / measured

@@ -17,9 +17,9 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 
-from ..benchmark import Benchmark
+from ..benchmarks.digits import Benchmark
 from ..metrics import count_macs
-from ..nasbench201 import NASBench201
+from ..benchmarks.real import NASBench201
 from ..spaces import nb201
 from ..utils import count_params
 from .cells import draw_cell
