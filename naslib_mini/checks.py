@@ -8,6 +8,7 @@ range a ValueError, a file that cannot be read a `CorruptFileError`. Each return
 """
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import os
@@ -71,6 +72,17 @@ def choice(name: str, value, choices):
     if not ok:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+def known(kind: str, value, names, where: str = "", error=ValueError, listed: str = "Known"):
+    """`value` when it is one of `names`; else `error`: '<where>: unknown <kind> <value>. Did
+    you mean <the nearest name>? <listed>: <names>'."""
+    if value in names:
+        return value
+    close = difflib.get_close_matches(str(value), [str(n) for n in names], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise error(f"{where + ': ' if where else ''}unknown {kind} {value!r}.{hint} {listed}: "
+                f"{', '.join(map(str, names))}")
 
 
 def flag(name: str, value) -> bool:

@@ -84,25 +84,9 @@ class DartsSpace(Space):
         return Cell(tuple(tuple(sorted(n, key=lambda e: e[1])) for n in nodes), n_inputs=self.n_inputs,
                     primitives=self.ops, edges_per_node=self.k)
 
-    def mutate(self, cell: Cell, rng: np.random.Generator) -> Cell:
-        """Change one random edge: either its op or its source (kept distinct within the node)."""
-        nodes = [list(node) for node in cell.nodes]
-        i = int(rng.integers(len(nodes)))
-        j = int(rng.integers(len(nodes[i])))
-        op, src = nodes[i][j]
-        if rng.random() < 0.5 and len(self.ops) > 1:
-            op = rng.choice([o for o in self.ops if o != op]).item()
-        else:
-            taken = {s for _, s in nodes[i]}
-            free = [s for s in range(self.n_inputs + i) if s not in taken]
-            if free:
-                src = int(rng.choice(free))
-        nodes[i][j] = (op, src)
-        return self._cell(nodes)
-
     def neighbours(self, cell: Cell) -> list[Cell]:
         """Every cell one change away: one edge gets another op, or another source not yet
-        read by its node (the same two kinds of change as `mutate`)."""
+        read by its node (`mutate` draws one of them)."""
         out = []
         for i, node in enumerate(cell.nodes):
             taken = {s for _, s in node}

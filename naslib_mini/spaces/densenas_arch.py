@@ -9,11 +9,11 @@ String format (parsed without eval): blocks joined by " -> ", a routing block wr
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .. import checks
 from ..ops import MBCONV_OPS
 from ..utils import is_int
 
@@ -26,13 +26,6 @@ if TYPE_CHECKING:  # annotations only: spaces.densenas imports this module
 
 class DenseNASError(ValueError):
     """A malformed DenseNAS space, architecture or architecture string."""
-
-
-def _check_op(name, known, where):
-    if name not in known:
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise DenseNASError(f"{where}: unknown op {name!r}.{hint} Known: {', '.join(known)}")
 
 
 @dataclass(frozen=True)
@@ -59,9 +52,9 @@ class DenseArch:
             raise DenseNASError(f"path {self.path} has {max(k, 0)} routing blocks but "
                                 f"{len(self.head_ops)} head ops and {len(self.stack_ops)} stacks")
         for b, (h, stack) in enumerate(zip(self.head_ops, self.stack_ops)):
-            _check_op(h, HEAD_OPS, f"block {self.path[b + 1]} head")
+            checks.known("op", h, HEAD_OPS, f"block {self.path[b + 1]} head", DenseNASError)
             for s in stack:
-                _check_op(s, STACK_OPS, f"block {self.path[b + 1]} stack")
+                checks.known("op", s, STACK_OPS, f"block {self.path[b + 1]} stack", DenseNASError)
 
     def validate(self, space: DenseSpace) -> "DenseArch":
         """Raise DenseNASError unless this is an architecture of `space`; return self."""

@@ -25,9 +25,9 @@ joined by ";", then ``;out(i,j,...)`` only when the output set is explicit:
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from .. import checks
 from ..genotypes import Cell, Genotype, GenotypeError
 from ..utils import is_int
 
@@ -44,12 +44,8 @@ class NasnetError(GenotypeError):
     """A malformed NASNet block, cell or string: the message names the block at fault."""
 
 
-def _check_name(kind: str, name, known, where: str) -> str:
-    if name not in known:
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise NasnetError(f"{where}: unknown {kind} {name!r}.{hint} Known: {', '.join(known)}")
-    return str(name)
+def _check_name(kind: str, name, names, where: str) -> str:
+    return str(checks.known(kind, name, names, where, NasnetError))
 
 
 @dataclass(frozen=True)

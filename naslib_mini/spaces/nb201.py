@@ -30,7 +30,6 @@ Equivalence ("cells that compute the same function"), as implemented by ``canoni
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import checks
 from ..genotypes import Cell, GenotypeError
 from ..ops import ReLUConvBN, make_op
 from .base import Space, check_choices, register
@@ -56,20 +56,13 @@ class NB201Error(ValueError):
 
 
 # ------------------------------------------------------------------ cell <-> index / string
-def _unknown_op(op, where: str) -> NB201Error:
-    close = difflib.get_close_matches(str(op), OPS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return NB201Error(f"unknown op {op!r} {where}.{hint} NAS-Bench-201 ops: {', '.join(OPS)}")
-
-
 def _check_ops(ops) -> tuple[str, ...]:
     ops = tuple(ops)
     if len(ops) != len(EDGES):
         raise NB201Error(f"a cell has {len(EDGES)} ops (one per edge, in EDGES order "
                          f"{EDGES}), got {len(ops)}: {ops!r}")
     for op, (i, j) in zip(ops, EDGES):
-        if not isinstance(op, str) or op not in _OP_ID:
-            raise _unknown_op(op, f"on edge {i}->{j}")
+        checks.known("op", op, OPS, f"edge {i}->{j}", NB201Error, "NAS-Bench-201 ops")
     return tuple(str(op) for op in ops)
 
 

@@ -223,22 +223,9 @@ class ZophSpace(Space):
             layers.append(Layer(h, w, f, s, inputs))
         return Arch(tuple(layers), self.strides)
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
-        """One uniformly chosen decision changed: an option of one layer to another value,
-        or one skip connection (j feeds i) flipped."""
-        steps, tokens = self.token_steps(), self.to_tokens(arch)
-        choices = [(t, None) for t, (kind, _) in enumerate(steps) if kind == "choice"]
-        choices += [(t, j) for t, (kind, i) in enumerate(steps) if kind == "anchor" for j in range(i)]
-        t, j = choices[int(rng.integers(len(choices)))]
-        if j is None:  # a different value of a categorical option
-            k = steps[t][1]
-            tokens[t] = (tokens[t] + 1 + int(rng.integers(k - 1))) % k
-        else:  # flip one input bit
-            tokens[t] = tuple(1 - b if m == j else b for m, b in enumerate(tokens[t]))
-        return self.from_tokens(tokens)
-
     def neighbours(self, arch: Arch) -> list[Arch]:
-        """Every architecture one decision away (the changes `mutate` draws from)."""
+        """Every architecture one decision away: an option of one layer set to another value,
+        or one skip connection (j feeds i) flipped (`mutate` draws one of them)."""
         tokens, out = self.to_tokens(arch), []
         for t, (kind, k) in enumerate(self.token_steps()):
             if kind == "choice":

@@ -7,13 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-
-def _axes(ax, ncols=1, figsize=(5, 3.2)):
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(1, ncols, figsize=figsize, constrained_layout=True)
-    plt.close(fig)  # returned Figures display once in Jupyter; pyplot would show them twice
-    return fig, ax
+from .plots import _axes
 
 
 def _matrix(weights, primitives):
@@ -49,10 +43,7 @@ def plot_alphas(weights: dict, primitives, labels=None, axes=None, title: str | 
     kinds = list(weights)
     if axes is None:
         n_rows = len(next(iter(weights.values())))
-        fig, axes = plt.subplots(1, len(kinds), figsize=(5.2 * len(kinds), 0.32 * n_rows + 1.8),
-                                 constrained_layout=True, squeeze=False)
-        axes = axes[0]
-        plt.close(fig)
+        fig, axes = _axes(None, len(kinds), (5.2 * len(kinds), 0.32 * n_rows + 1.8), squeeze=False)
     axes = np.atleast_1d(axes)
     fig = axes[0].figure
     mats = {k: _matrix(weights[k], primitives[k] if isinstance(primitives, dict) else primitives)
