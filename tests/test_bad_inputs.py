@@ -432,7 +432,7 @@ STRATEGIES = [
     ("evolution-sample_size-zero", lambda c: RegularizedEvolution(NB201, sample_size=0),
      ValueError, "sample_size"),
     ("evolution-mutate-int", lambda c: RegularizedEvolution(
-        SimpleNamespace(sample=nb201.sample, mutate=5)), TypeError, "mutate"),
+        SimpleNamespace(sample=NB201.sample, mutate=5)), TypeError, "mutate"),
     ("evolution-tell-inf", lambda c: RegularizedEvolution(NB201).tell(0, math.inf), ValueError,
      "score"),
     ("local-max_tries-zero", lambda c: LocalSearch(NB201, max_tries=0), ValueError, "max_tries"),

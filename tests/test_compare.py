@@ -12,7 +12,7 @@ from naslib_mini.compare import (BudgetExhausted, Discrete, OneShot, Oracle, Tru
 from naslib_mini.metrics import (MIN_SEEDS, bootstrap_ci, ci95, difference_ci, expected_random_regret,
                                  lookups_to_reach, seeds_needed, verdict, welch_p)
 from naslib_mini.spaces import nb201
-from naslib_mini.spaces.nb201 import cell_index
+from naslib_mini.spaces.nb201 import NB201Space, cell_index
 
 
 def synthetic_truth(seed=0, S=2):
@@ -205,7 +205,7 @@ def test_a_strategy_of_ones_own_and_a_one_shot_method_plug_in():
             self.rng, self.history = np.random.default_rng(seed), []
 
         def ask(self):
-            ops = list(nb201.sample(self.rng))
+            ops = list(NB201Space().sample(self.rng))
             ops[int(self.rng.integers(6))] = "nor_conv_3x3"
             return nb201.ops_to_string(ops)
 

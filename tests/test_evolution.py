@@ -76,12 +76,12 @@ def test_local_search_moves_to_best_neighbour_and_restarts():
     assert len(set(archs)) == len(archs) == len(scores)  # nothing evaluated twice
     assert ls.restarts >= 1  # a random landscape has local optima
     for (a, sa), (b, sb) in zip(ls.path, ls.path[1:]):
-        if b in nb201.neighbours(a):  # a move (not a restart): the best neighbour, better
+        if b in NB201.neighbours(a):  # a move (not a restart): the best neighbour, better
             assert sb > sa
-            assert sb == max(ls.known[n] for n in nb201.neighbours(a))
+            assert sb == max(ls.known[n] for n in NB201.neighbours(a))
     # every evaluated cell is a start or a neighbour of some accepted cell
     centres = [a for a, _ in ls.path]
-    assert all(any(c == a or c in nb201.neighbours(a) for a in centres) for c in archs)
+    assert all(any(c == a or c in NB201.neighbours(a) for a in centres) for c in archs)
     assert ls.best()[1] == max(scores)
 
 

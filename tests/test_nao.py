@@ -20,9 +20,9 @@ class NoFirst(nb201.NB201Space):
     bad: int = 0
 
     def sample(self, rng):
-        cell = nb201.sample(rng)
+        cell = super().sample(rng)
         while nb201.OPS.index(cell[0]) == self.bad:
-            cell = nb201.sample(rng)
+            cell = super().sample(rng)
         return cell
 
     def from_tokens(self, tokens):

@@ -6,6 +6,8 @@ import torch
 
 from naslib_mini.spaces import nb201
 
+NB201 = nb201.NB201Space()
+
 EXAMPLE = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 NONE = ("none",) * 6
 
@@ -115,18 +117,18 @@ def test_disconnected_cells_form_one_class():
 
 
 def test_sample_mutate_neighbours_encode():
-    a = [nb201.sample(np.random.default_rng(7)) for _ in range(2)]
+    a = [NB201.sample(np.random.default_rng(7)) for _ in range(2)]
     assert a[0] == a[1] and len(a[0]) == 6 and all(op in nb201.OPS for op in a[0])
     rng = np.random.default_rng(0)
     for _ in range(100):
-        ops = nb201.sample(rng)
-        m = nb201.mutate(ops, rng)
+        ops = NB201.sample(rng)
+        m = NB201.mutate(ops, rng)
         assert sum(x != y for x, y in zip(ops, m)) == 1
-    nb = nb201.neighbours(EXAMPLE)
+    nb = NB201.neighbours(EXAMPLE)
     assert len(nb) == len(set(nb)) == 24
     ops = nb201.to_ops(EXAMPLE)
     assert all(sum(x != y for x, y in zip(ops, n)) == 1 for n in nb)
-    x = nb201.encode(ops)
+    x = NB201.encode(ops)
     assert x.shape == (30,) and x.dtype == np.float32
     assert np.array_equal(x.reshape(6, 5).sum(1), np.ones(6))
     assert [nb201.OPS[k] for k in x.reshape(6, 5).argmax(1)] == list(ops)
@@ -135,7 +137,7 @@ def test_sample_mutate_neighbours_encode():
 @pytest.mark.parametrize("shape,C,N", [((2, 1, 8, 8), 4, 1), ((2, 3, 32, 32), 4, 1)])
 def test_network_forward_and_backward(shape, C, N):
     torch.manual_seed(0)
-    cells = [NONE, EXAMPLE, *(nb201.sample(np.random.default_rng(s)) for s in range(2))]
+    cells = [NONE, EXAMPLE, *(NB201.sample(np.random.default_rng(s)) for s in range(2))]
     X, y = torch.randn(*shape), torch.tensor([0, 1])
     for cell in cells:
         net = nb201.NB201Network(cell, C=C, N=N, num_classes=10, in_channels=shape[1])

@@ -62,9 +62,9 @@ def get(name: str, **settings) -> "Space":
 
 @dataclass(frozen=True)
 class Space:
-    """The shared part. A subclass sets its settings as fields and implements `size`,
-    `sample`, `neighbours`, `encode`, the token view, `build`, the string form and `to_cell`.
-    `mutate` defaults to a uniformly chosen neighbour."""
+    """The shared part. A subclass sets its settings as fields (checked in __post_init__) and
+    implements every method of the module docstring; `mutate` defaults to a uniformly chosen
+    neighbour and `to_string` to the architecture's own."""
 
     name = "space"
 
@@ -72,44 +72,13 @@ class Space:
     def settings(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    @property
-    def size(self) -> int:
-        raise NotImplementedError
-
-    def sample(self, rng: np.random.Generator):
-        raise NotImplementedError
-
-    def neighbours(self, arch) -> list:
-        raise NotImplementedError
-
     def mutate(self, arch, rng: np.random.Generator):
         """One uniformly chosen neighbour."""
         options = self.neighbours(arch)
         return options[int(rng.integers(len(options)))]
 
-    def encode(self, arch) -> np.ndarray:
-        raise NotImplementedError
-
-    def token_steps(self) -> list[tuple[str, int]]:
-        raise NotImplementedError
-
-    def to_tokens(self, arch) -> list:
-        raise NotImplementedError
-
-    def from_tokens(self, tokens):
-        raise NotImplementedError
-
-    def build(self, arch, **net):
-        raise NotImplementedError
-
     def to_string(self, arch) -> str:
         return arch.to_string()
-
-    def from_string(self, s: str):
-        raise NotImplementedError
-
-    def to_cell(self, arch):
-        raise NotImplementedError
 
 
 def check_choices(tokens, steps, error=ValueError) -> list[int]:

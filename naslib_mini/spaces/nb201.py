@@ -220,26 +220,7 @@ def is_connected(cell) -> bool:
     return len(_pruned(to_ops(cell))) > 0
 
 
-# ------------------------------------------------------------------ search-space interface
-def sample(rng: np.random.Generator) -> tuple[str, ...]:
-    """A uniformly random cell (each edge's op drawn independently)."""
-    return tuple(OPS[k] for k in rng.integers(len(OPS), size=len(EDGES)))
-
-
-def mutate(ops, rng: np.random.Generator) -> tuple[str, ...]:
-    """Change one uniformly chosen edge to a uniformly chosen different op."""
-    ops = list(to_ops(ops))
-    e = int(rng.integers(len(EDGES)))
-    ops[e] = [op for op in OPS if op != ops[e]][int(rng.integers(len(OPS) - 1))]
-    return tuple(ops)
-
-
-def neighbours(ops) -> list[tuple[str, ...]]:
-    """All 6 * 4 = 24 cells that differ from `ops` on exactly one edge."""
-    ops = to_ops(ops)
-    return [ops[:e] + (op,) + ops[e + 1:] for e in range(len(EDGES)) for op in OPS if op != ops[e]]
-
-
+# ------------------------------------------------------------------ tokens
 def to_tokens(cell) -> list[int]:
     """The controller's and NAO's view: 6 op ids (positions in OPS), EDGES order."""
     return [_OP_ID[op] for op in to_ops(cell)]
@@ -248,13 +229,6 @@ def to_tokens(cell) -> list[int]:
 def from_tokens(tokens) -> tuple[str, ...]:
     """6 op ids -> 6 op names; NB201Error names a token outside 0..4."""
     return tuple(OPS[t] for t in check_choices(tokens, TOKEN_STEPS, NB201Error))
-
-
-def encode(ops) -> np.ndarray:
-    """One-hot (edge, op) matrix (6, 5) flattened to 30 float32s, for surrogate models."""
-    x = np.zeros((len(EDGES), len(OPS)), np.float32)
-    x[np.arange(len(EDGES)), [_OP_ID[op] for op in to_ops(ops)]] = 1.0
-    return x.ravel()
 
 
 # ------------------------------------------------------------------ networks
@@ -340,15 +314,33 @@ class NB201Space(Space):
     in EDGES order; every method accepts any cell description `to_ops` reads."""
 
     size = NUM_CELLS
-    sample = staticmethod(sample)
-    mutate = staticmethod(mutate)
-    neighbours = staticmethod(neighbours)
-    encode = staticmethod(encode)
     to_tokens = staticmethod(to_tokens)
     from_tokens = staticmethod(from_tokens)
     to_string = staticmethod(ops_to_string)
     from_string = staticmethod(to_ops)
     to_cell = staticmethod(to_cell)
+
+    def sample(self, rng: np.random.Generator) -> tuple[str, ...]:
+        """A uniformly random cell (each edge's op drawn independently)."""
+        return tuple(OPS[k] for k in rng.integers(len(OPS), size=len(EDGES)))
+
+    def mutate(self, ops, rng: np.random.Generator) -> tuple[str, ...]:
+        """Change one uniformly chosen edge to a uniformly chosen different op."""
+        ops = list(to_ops(ops))
+        e = int(rng.integers(len(EDGES)))
+        ops[e] = [op for op in OPS if op != ops[e]][int(rng.integers(len(OPS) - 1))]
+        return tuple(ops)
+
+    def neighbours(self, ops) -> list[tuple[str, ...]]:
+        """All 6 * 4 = 24 cells that differ from `ops` on exactly one edge."""
+        ops = to_ops(ops)
+        return [ops[:e] + (op,) + ops[e + 1:] for e in range(len(EDGES)) for op in OPS if op != ops[e]]
+
+    def encode(self, ops) -> np.ndarray:
+        """One-hot (edge, op) matrix (6, 5) flattened to 30 float32s, for surrogate models."""
+        x = np.zeros((len(EDGES), len(OPS)), np.float32)
+        x[np.arange(len(EDGES)), to_tokens(ops)] = 1.0
+        return x.ravel()
 
     def token_steps(self) -> list[tuple[str, int]]:
         return list(TOKEN_STEPS)

@@ -36,6 +36,17 @@ class Strategy:
     def tell(self, arch, score: float) -> None:
         self.history.append((arch, checks.number("score", score)))
 
+    def _unseen(self, n: int, seen, max_tries: int = 10_000) -> list:
+        """Up to n new samples of the space (self.rng), none in `seen` nor drawn twice."""
+        out = []
+        for _ in range(max_tries):
+            if len(out) >= n:
+                break
+            arch = self.space.sample(self.rng)
+            if arch not in seen and arch not in out:
+                out.append(arch)
+        return out
+
     def best(self):
         """The (arch, score) with the highest score told so far (the first among ties)."""
         if not self.history:

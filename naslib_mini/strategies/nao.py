@@ -213,15 +213,10 @@ class NAOSearch(Strategy):
             return None
 
     def _random(self, n: int) -> None:
-        for _ in range(self.max_tries):
-            if n <= 0:
-                return
-            arch = self.space.sample(self.rng)
-            if arch not in self.seen:
-                self.seen.add(arch)
-                self.queue.append(arch)
-                self.random += 1
-                n -= 1
+        new = self._unseen(n, self.seen, self.max_tries)
+        self.seen.update(new)
+        self.queue += new
+        self.random += len(new)
         if not self.queue:
             raise RuntimeError(f"no new architecture in {self.max_tries} random samples")
 

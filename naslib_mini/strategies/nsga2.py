@@ -57,15 +57,6 @@ def fast_non_dominated_sort(F) -> list[np.ndarray]:
     return fronts
 
 
-def ranks(F) -> np.ndarray:
-    """Front number (0 = non-dominated) of every point: (N,) ints."""
-    F = np.asarray(F, float)
-    r = np.empty(len(F), np.int64)
-    for k, front in enumerate(fast_non_dominated_sort(F)):
-        r[front] = k
-    return r
-
-
 def crowding_distance(F) -> np.ndarray:
     """Crowding distance of each point of ONE front F (n, M): (n,) floats, ends = inf."""
     F = np.asarray(F, float)

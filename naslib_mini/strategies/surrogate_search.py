@@ -66,16 +66,6 @@ class SurrogateSearch(Strategy):
         self.queue: list = []
         self.rounds: list[dict] = []
 
-    def _random(self, n: int, max_tries: int = 10_000) -> list:
-        out = []
-        for _ in range(max_tries):
-            if len(out) == n:
-                break
-            c = self.space.sample(self.rng)
-            if c not in self.seen and c not in out:
-                out.append(c)
-        return out
-
     def _round(self) -> None:
         cells, y = zip(*self.history)
         ens = Ensemble(self.kind, n_models=self.n_models, seed=self.seed + len(self.rounds),
@@ -84,7 +74,7 @@ class SurrogateSearch(Strategy):
         parents = [cells[i] for i in np.argsort(-np.asarray(y), kind="stable")[: self.n_parents]]
         pool = dict.fromkeys(n for p in parents for n in self.space.neighbours(p)
                              if n not in self.seen)  # ordered, unique
-        pool.update(dict.fromkeys(c for c in self._random(self.n_random) if c not in pool))
+        pool.update(dict.fromkeys(c for c in self._unseen(self.n_random, self.seen) if c not in pool))
         pool = list(pool)
         if not pool:
             raise RuntimeError("no untrained candidate left: the space looks exhausted")
@@ -97,7 +87,7 @@ class SurrogateSearch(Strategy):
     def ask(self):
         if not self.queue:
             if len(self.history) < self.n_init:
-                self.queue = self._random(self.n_init - len(self.history))
+                self.queue = self._unseen(self.n_init - len(self.history), self.seen)
                 self.seen.update(self.queue)
             else:
                 self._round()

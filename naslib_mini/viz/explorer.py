@@ -87,7 +87,7 @@ def presets(real: NASBench201 | None = None, digits: Benchmark | None = None,
         "best on digits": nb201.index_to_ops(digits.best("test_acc")[0]),
         "all skip_connect (DARTS' collapse)": ("skip_connect",) * 6,
         "all nor_conv_3x3": ("nor_conv_3x3",) * 6,
-        "a random cell": nb201.sample(np.random.default_rng(seed)),
+        "a random cell": nb201.NB201Space().sample(np.random.default_rng(seed)),
     }
 
 
