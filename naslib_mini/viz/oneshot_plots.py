@@ -33,12 +33,13 @@ def edge_labels(edges, n_inputs: int = 2) -> list[str]:
 
 
 def plot_alphas(weights: dict, primitives, labels=None, axes=None, title: str | None = None,
-                vmax: float | None = None):
+                vmax: float | None = None, label: str = "softmax(alpha)", panel: str = "{} cell"):
     """Heatmaps of the mixing weights softmax(alpha), one per cell type: rows are edges,
     columns ops, each cell annotated with its weight.
 
     weights: {cell type: (E, n) array}; primitives: op names (or one list per edge);
-    labels: E row labels (default e0, e1, ...).
+    labels: E row labels (default e0, e1, ...). label: the colour bar's; panel: each panel's
+    title, formatted with the cell type (a controller's policy: label="P(op)", panel="{}").
     """
     kinds = list(weights)
     if axes is None:
@@ -59,8 +60,8 @@ def plot_alphas(weights: dict, primitives, labels=None, axes=None, title: str | 
         ax.set_xticks(range(len(vocab)), vocab, rotation=45, ha="right", fontsize=8)
         rows = labels or [f"e{e}" for e in range(len(M))]
         ax.set_yticks(range(len(M)), [r.replace("_{", "[").replace("}", "]") for r in rows], fontsize=7)
-        ax.set_title(f"{k} cell", fontsize=10)
-    fig.colorbar(im, ax=list(axes), shrink=0.8, label="softmax(alpha)")
+        ax.set_title(panel.format(k), fontsize=10)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label=label)
     if title:
         fig.suptitle(title)
     return fig
