@@ -47,6 +47,7 @@ EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2
 N_NODES = 4
 NUM_CELLS = len(OPS) ** len(EDGES)  # 15,625
 _OP_ID = {op: k for k, op in enumerate(OPS)}
+FREE_OPS = ("none", "skip_connect", "avg_pool_3x3")  # the parameter-free ops (3/5 of a random cell)
 TOKEN_STEPS = [("choice", len(OPS))] * len(EDGES)  # one op choice per edge
 _SWAP = (0, 2, 1, 3)  # node relabelling that exchanges the two intermediate nodes
 
