@@ -8,6 +8,7 @@ range a ValueError, a file that cannot be read a `CorruptFileError`. Each return
 """
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import os
@@ -71,6 +72,17 @@ def choice(name: str, value, choices):
     if not ok:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+def known(kind: str, value, names, where: str = "", error=ValueError, listed: str = "Known"):
+    """`value` when it is one of `names`; else `error`: '<where>: unknown <kind> <value>. Did
+    you mean <the nearest name>? <listed>: <names>'."""
+    if value in names:
+        return value
+    close = difflib.get_close_matches(str(value), [str(n) for n in names], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise error(f"{where + ': ' if where else ''}unknown {kind} {value!r}.{hint} {listed}: "
+                f"{', '.join(map(str, names))}")
 
 
 def flag(name: str, value) -> bool:
@@ -148,8 +160,9 @@ def pair(name, data):
 
 
 def split(name, data, net=None, classify=True):
-    """(X, y) of a split, checked: tensors, as many labels as images, not empty, X floating
-    and finite; with `classify` (cross-entropy) integer labels (N,) >= 0; with a net whose
+    """(X, y) of a split, checked: tensors, as many labels as inputs, not empty, X floating
+    and finite (or int64 token ids, without `classify`); with `classify` (cross-entropy)
+    integer labels (N,) >= 0; with a net whose
     first layer is a Conv2d, X (N, C, H, W) with that layer's C."""
     X, y = pair(name, data)
     X, y = tensor(f"{name} X", X), tensor(f"{name} y", y)
@@ -157,8 +170,9 @@ def split(name, data, net=None, classify=True):
         raise ValueError(f"{name}: {len(X)} inputs (X) but {len(y)} labels (y); they must match")
     if not len(y):
         raise ValueError(f"{name} is empty (0 examples)")
-    if not X.is_floating_point():
-        raise TypeError(f"{name} X must be floating point (float32), got {X.dtype}; "
+    if not X.is_floating_point() and (classify or X.dtype != torch.int64):
+        raise TypeError(f"{name} X must be floating point (float32)"
+                        f"{'' if classify else ' or token ids (int64)'}, got {X.dtype}; "
                         "convert it with X.float()")
     finite(f"{name} X", X)
     if classify:

@@ -28,9 +28,9 @@ Strings are parsed with plain string operations, never eval().
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from . import checks
 from .utils import is_int
 
 
@@ -114,11 +114,7 @@ class Cell:
         if isinstance(edge, (str, bytes)) or not hasattr(edge, "__len__") or len(edge) != 2:
             raise GenotypeError(f"{where}: expected an (op, src) pair, got {edge!r}")
         op, src = edge
-        if op not in self.primitives:
-            close = difflib.get_close_matches(str(op), self.primitives, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise GenotypeError(f"{where}: unknown op {op!r}.{hint} "
-                                f"Known ops: {', '.join(self.primitives)}")
+        checks.known("op", op, self.primitives, where, GenotypeError, "Known ops")
         n = self.n_inputs + i
         if not is_int(src) or src < 0:
             raise GenotypeError(f"{where}: dangling input {src!r} is not a node. Sources are "

@@ -14,10 +14,10 @@ DARTS code (quark0/darts, cnn/operations.py) and NAS-Bench-201 (D-X-Y/AutoDL-Pro
 """
 from __future__ import annotations
 
-import difflib
-
 import torch
 from torch import nn
+
+from . import checks
 
 
 class Zero(nn.Module):
@@ -175,10 +175,7 @@ OPS = {
 
 def make_op(name: str, C_in: int, C_out: int, stride: int = 1, affine: bool = True) -> nn.Module:
     """Build the op called `name`; an unknown name raises ValueError listing the known ones."""
-    if name not in OPS:
-        close = difflib.get_close_matches(name, OPS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown op {name!r}.{hint} Known ops: {', '.join(sorted(OPS))}")
+    checks.known("op", name, sorted(OPS), listed="Known ops")
     if stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2, got {stride}")
     return OPS[name](C_in, C_out, stride, affine)

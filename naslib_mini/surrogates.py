@@ -11,7 +11,7 @@ padded with the token ``vocab_size`` (an extra, zero embedding row) and masked (
     LSTM:  h_t = LSTM(E(token_t), h_{t-1}),  t = 1..4b     (D = hidden = 100)
            f(cell) = w^T h_{4b} + c
 
-Trained with L1 loss |f(cell) - y| and Adam. The paper passes f through a sigmoid and starts
+Trained with L1 loss |f(cell) - y| and Adam, through `train.fit`. The paper passes f through a sigmoid and starts
 c at 1.8 (sigmoid(1.8) = 0.86, the mean accuracy of its 1-block models); here f is linear in
 the target's own units and c starts at mean(y), the same idea without assuming y in (0, 1).
 """
@@ -26,8 +26,9 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from .metrics import kendall_tau, spearman
 from .spaces.pnas import vocab_size as _pnas_vocab
+from .train import fit
 
-__all__ = ["MLPSurrogate", "LSTMSurrogate", "Ensemble", "pad_tokens", "rank_correlations"]
+__all__ = ["MLPSurrogate", "LSTMSurrogate", "Ensemble", "pad_tokens", "l1_loss", "rank_correlations"]
 DEFAULT_VOCAB = _pnas_vocab()  # 15: states 0..6 of B_max = 5 blocks, then the 8 PNAS ops
 
 
@@ -63,8 +64,9 @@ class MLPSurrogate(nn.Module):
                                   nn.Linear(hidden, hidden), nn.ReLU())
         self.head = nn.Linear(hidden, 1)
 
-    def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """X (N, L) padded tokens, lengths (N,) -> (N,) predictions."""
+    def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """X (N, L) tokens padded with vocab_size, lengths (N,) (None: counted) -> (N,)."""
+        lengths = (X != self.vocab_size).sum(1) if lengths is None else lengths
         N, L = X.shape
         e = self.embed(X).reshape(N, L // 4, -1)  # (N, blocks, 4D); pad blocks are zeros
         x = e.sum(1) / (lengths // 4).unsqueeze(1).to(e.dtype)  # (N, 4D) mean over real blocks
@@ -83,8 +85,9 @@ class LSTMSurrogate(nn.Module):
         self.lstm = nn.LSTM(embed_dim, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 1)
 
-    def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """X (N, L) padded tokens, lengths (N,) -> (N,) predictions."""
+    def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """X (N, L) tokens padded with vocab_size, lengths (N,) (None: counted) -> (N,)."""
+        lengths = (X != self.vocab_size).sum(1) if lengths is None else lengths
         e = self.embed(X)  # (N, L, D)
         packed = pack_padded_sequence(e, lengths.cpu(), batch_first=True, enforce_sorted=False)
         _, (h, _) = self.lstm(packed)  # h: (1, N, hidden), each at its own last real token
@@ -123,10 +126,11 @@ class Ensemble:
         folds = np.array_split(rng.permutation(n), self.n_models)
         return [np.setdiff1d(np.arange(n), f) for f in folds]
 
-    def fit(self, cells: Sequence[Sequence[int]], y, epochs: int = 100, lr: float | None = None,
+    def fit(self, cells: Sequence[Sequence[int]], y, num_epochs: int = 100, lr: float | None = None,
             batch_size: int = 128) -> "Ensemble":
-        """Train fresh models: minibatch Adam on the L1 loss mean_i |f(cell_i) - y_i|, the
-        head's bias initialised to mean(y) over the model's subset. Deterministic in `seed`."""
+        """Train fresh models with `train.fit`: Adam on the L1 loss mean_i |f(cell_i) - y_i|,
+        the head's bias initialised to mean(y) over the model's subset, model k shuffled with
+        seed + k. Deterministic in `seed`; the caller's torch RNG is left untouched."""
         y = torch.as_tensor(np.asarray(y, dtype=np.float32))
         if len(cells) != len(y):
             raise ValueError(f"{len(cells)} cells but {len(y)} targets")
@@ -134,30 +138,19 @@ class Ensemble:
         rng = np.random.default_rng(self.seed)
         self.models, self.history = [], []
         for k, idx in enumerate(self._indices(rng, len(cells))):
-            with torch.random.fork_rng(devices=[]):  # leave the caller's torch RNG untouched
+            with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed + k)
                 model = _KINDS[self.kind](**self.model_kwargs)
-            X, lengths = pad_tokens([cells[i] for i in idx], model.vocab_size)
-            yk = y[torch.as_tensor(idx)]
-            with torch.no_grad():
-                model.head.bias.fill_(float(yk.mean()))
-            opt = torch.optim.Adam(model.parameters(), lr=lr)
-            order_rng, losses = np.random.default_rng([self.seed, k]), []
-            model.train()
-            for _ in range(epochs):
-                perm, total = torch.as_tensor(order_rng.permutation(len(idx))), 0.0
-                for s in range(0, len(idx), batch_size):
-                    b = perm[s:s + batch_size]
-                    Lb = int(lengths[b].max())
-                    loss = (model(X[b, :Lb], lengths[b]) - yk[b]).abs().mean()
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    total += loss.item() * len(b)
-                losses.append(total / len(idx))
+                X, _ = pad_tokens([cells[i] for i in idx], model.vocab_size)
+                yk = y[torch.as_tensor(idx)]
+                with torch.no_grad():
+                    model.head.bias.fill_(float(yk.mean()))
+                h = fit(model, ((X, yk), None), num_epochs=num_epochs, lr=lr, optimizer="adam",
+                        weight_decay=0.0, scheduler=None, batch_size=batch_size, loss_fn=l1_loss,
+                        seed=self.seed + k, device="cpu", progress=False) if num_epochs else {}
             model.eval()
             self.models.append(model)
-            self.history.append(losses)
+            self.history.append(h.get("train_loss", []))
         return self
 
     @torch.no_grad()
@@ -168,6 +161,11 @@ class Ensemble:
         X, lengths = pad_tokens(cells, self.models[0].vocab_size)
         P = torch.stack([m(X, lengths) for m in self.models]).numpy()  # (n_models, N)
         return P.mean(0), P.std(0)
+
+
+def l1_loss(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """mean_i |pred_i - y_i|: (N,), (N,) -> a scalar."""
+    return (pred - y).abs().mean()
 
 
 def rank_correlations(pred, true) -> dict[str, float]:

@@ -16,6 +16,9 @@ architect, a GDAS temperature, a sampled path) is a `Callback`, never a copy of 
   (naslib_mini.checkpoint says what must match).
 - Checked: every argument and the data (shapes, label types, NaN) before any work, with an
   error that names the culprit (naslib_mini.checks).
+- Any model, any loss: `loss_fn(net(X), y)` (default: cross-entropy); accuracy is logged
+  only where it applies, logits (B, K) and integer labels (B,). A regression predictor (NAO's,
+  PNAS's surrogates) trains here too; a callback's `train_step` computes a loss of its own.
 - Returns the history as plain data: {"epoch": [...], "train_loss": [...], ...}.
 """
 from __future__ import annotations
@@ -81,31 +84,41 @@ def _as_xy(split, device, channels_last=None):
 
 def evaluate(net, split, *, batch_size: int = 1024, device="auto", loss_fn=F.cross_entropy,
              channels_last: bool | None = None, amp: bool | None = None):
-    """Mean loss and accuracy of `net` on a split (anything with .X and .y, or an (X, y) pair)."""
+    """Mean loss and accuracy of `net` on a split (anything with .X and .y, or an (X, y) pair);
+    the accuracy is NaN where it does not apply (see `hits`)."""
     checks.integer("batch_size", batch_size, min=1)
     checks.function("loss_fn", loss_fn)
     device = resolve_device(checks.device("device", device))
-    if loss_fn is F.cross_entropy:
-        _, y = checks.split("split", split, net, classify=True)
+    classify = loss_fn is F.cross_entropy
+    _, y = checks.split("split", split, net, classify=classify)
+    if classify:
         loss_fn = checks.label_check(loss_fn, int(y.max()), "split")
-    else:
-        checks.split("split", split, net, classify=False)
-    return _evaluate(net, split, batch_size, device, loss_fn, channels_last, amp)
+    return _evaluate(net, split, batch_size, device, loss_fn, channels_last, amp, classify)
+
+
+def hits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor | None:
+    """How many argmax predictions are right, where accuracy applies: logits (B, K) and
+    integer labels (B,); None otherwise (a regression, a sequence loss)."""
+    if logits.dim() != 2 or y.dim() != 1 or y.is_floating_point() or len(y) != len(logits):
+        return None
+    return (logits.argmax(1) == y).sum()
 
 
 @torch.no_grad()
-def _evaluate(net, split, batch_size, device, loss_fn, channels_last, amp=None):
+def _evaluate(net, split, batch_size, device, loss_fn, channels_last, amp=None, classify=True):
     X, y = _as_xy(split, device, channels_last)
     was_training = net.training
     net.eval()
     loss_sum, correct = torch.zeros((), device=device), torch.zeros((), device=device)
     with _autocast(device, amp):
         for i in range(0, len(y), batch_size):
-            logits = net(X[i:i + batch_size]).float()
-            loss_sum += loss_fn(logits, y[i:i + batch_size], reduction="sum")
-            correct += (logits.argmax(1) == y[i:i + batch_size]).sum()
+            logits, yb = net(X[i:i + batch_size]).float(), y[i:i + batch_size]
+            # cross-entropy sums exactly; any other loss is taken as a batch mean
+            loss_sum += loss_fn(logits, yb, reduction="sum") if classify else loss_fn(logits, yb) * len(yb)
+            h = hits(logits, yb)
+            correct = correct + h if h is not None and correct is not None else None
     net.train(was_training)
-    return loss_sum.item() / len(y), correct.item() / len(y)
+    return loss_sum.item() / len(y), (correct.item() / len(y) if correct is not None else float("nan"))
 
 
 class Trainer:
@@ -174,8 +187,9 @@ def _check_settings(num_epochs, lr, optimizer, momentum, weight_decay, batch_siz
                     channels_last):
     checks.integer("num_epochs", num_epochs, min=1)
     checks.number("lr", lr, min=0, min_open=True)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd' or 'adam'")
+    if not isinstance(optimizer, torch.optim.Optimizer) and optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'sgd', 'adam' or pass a "
+                         "torch.optim.Optimizer")
     checks.number("momentum", momentum, min=0, max=1, max_open=True)
     checks.number("weight_decay", weight_decay, min=0)
     checks.integer("batch_size", batch_size, min=1)
@@ -210,6 +224,9 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     amp: bf16 autocast; None = on CUDA only, True also on the CPU (the CUDA recipe, testable
     without a GPU; torch's CPU bf16 kernels are slower and some are wrong, so not a default).
     scheduler: "cosine" (to 0 over num_epochs) or None (constant lr).
+    optimizer: "sgd" or "adam" (built with lr, momentum, weight_decay), or a torch.optim
+    optimizer over net's parameters, used as it is: a second fit continues with its state.
+    loss_fn(output, y) -> scalar: any loss (the accuracy is logged only where `hits` applies).
     """
     callbacks = list(callbacks)
     checks.device("device", device)
@@ -253,7 +270,8 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
     X, y = _as_xy(train_split, device, channels_last)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     torch.manual_seed(seed)
-    opt = make_optimizer(net, optimizer, lr, momentum, weight_decay)
+    opt = (optimizer if isinstance(optimizer, torch.optim.Optimizer)
+           else make_optimizer(net, optimizer, lr, momentum, weight_decay))
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, num_epochs) if scheduler == "cosine"
              else None)
     t = Trainer(net, opt, sched, device, gen, callbacks, amp)
@@ -268,8 +286,10 @@ def fit(net, data, *, num_epochs: int, lr: float = 0.05, optimizer: str = "sgd",
         while t.epoch < num_epochs and not t.stop:
             logs = _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip)
             if val_split is not None:
-                logs["val_loss"], logs["val_acc"] = _evaluate(
-                    net, val_split, 1024, device, loss_fn, channels_last, amp)
+                logs["val_loss"], acc = _evaluate(net, val_split, 1024, device, loss_fn,
+                                                  channels_last, amp, classify)
+                if acc == acc:  # not NaN: the accuracy applies
+                    logs["val_acc"] = acc
             t.call("on_epoch_end", logs)
             for k, v in logs.items():
                 t.history.setdefault(k, []).append(v)
@@ -316,7 +336,7 @@ def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
             loss, logits = t.stepper.train_step(t, Xb, yb, loss_fn)
         else:
             with t.autocast():
-                logits = net(Xb)                      # (B, num_classes)
+                logits = net(Xb)                      # (B, num_classes), or any output
                 loss = loss_fn(logits.float(), yb)
             loss.backward()
         if grad_clip:
@@ -324,7 +344,8 @@ def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
         opt.step()
         t.step += 1
         loss_sum += loss.detach() * len(yb)
-        correct += (logits.detach().argmax(1) == yb).sum()
+        h = hits(logits.detach(), yb)
+        correct = correct + h if h is not None and correct is not None else None
         t.call("on_batch_end", loss)
     lr = opt.param_groups[0]["lr"]
     if t.scheduler is not None:
@@ -336,5 +357,7 @@ def _train_epoch(t, X, y, batch_size, augment, loss_fn, grad_clip):
             f"the training loss became {loss_sum.item() / n} in epoch {t.epoch} (step {t.step}); "
             "stopping instead of training on. Usual causes: a learning rate too high, NaN or "
             "inf in the data, or bf16 on a kernel that overflows (try amp=False)")
-    return {"epoch": t.epoch, "lr": lr, "train_loss": loss_sum.item() / n,
-            "train_acc": correct.item() / n, "time": time.perf_counter() - start}
+    logs = {"epoch": t.epoch, "lr": lr, "train_loss": loss_sum.item() / n}
+    if correct is not None:
+        logs["train_acc"] = correct.item() / n
+    return logs | {"time": time.perf_counter() - start}

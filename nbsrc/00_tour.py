@@ -28,12 +28,13 @@ import numpy as np
 from ipywidgets import IntSlider, interact
 from tqdm.auto import tqdm
 
-from naslib_mini import data
+from naslib_mini import data, spaces
 from naslib_mini.config import get_profile
 from naslib_mini.genotypes import DARTS_V2
-from naslib_mini.networks import CellNetwork, SmallCNN
+from naslib_mini.networks import SmallCNN
 from naslib_mini.spaces import darts as darts_space
-from naslib_mini.strategies.random_search import RandomSearch, run
+from naslib_mini.strategies import run
+from naslib_mini.strategies.random_search import RandomSearch
 from naslib_mini.train import evaluate, fit
 from naslib_mini.utils import count_params, resolve_device, seed_everything
 from naslib_mini.viz.cells import draw_cell, has_dot
@@ -128,13 +129,16 @@ draw_cell(DARTS_V2.normal, title="DARTS (second order) normal cell")
 # $$\prod_{i=0}^{n-1} \binom{2+i}{2}\,|O|^2$$
 # choices. With DARTS' 4 nodes and 7 ops that is about $10^9$ per cell. For this tour we take a
 # small space: **2 nodes and 4 ops**, small enough to check the formula by listing every cell.
+# A search space is an object of the package (`spaces.get`): it counts, samples, mutates and
+# builds its architectures' networks, the same way for every space of the course.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 TOUR_OPS = ("skip_connect", "max_pool_3x3", "sep_conv_3x3", "dil_conv_3x3")
+tour = spaces.get("darts", n_nodes=2, ops=TOUR_OPS)
 n_formula = darts_space.count(n_nodes=2, n_ops=len(TOUR_OPS))
 n_listed = sum(1 for _ in darts_space.enumerate_cells(2, TOUR_OPS))
-assert n_formula == n_listed
+assert n_formula == n_listed == tour.size
 print(f"tour space: {n_formula:,} cells (formula) = {n_listed:,} (listed one by one)")
 print(f"DARTS space: {darts_space.count(4, 7):,} cells per cell type, "
       f"{darts_space.count(4, 7) ** 2:.2e} for a normal and a reduction cell")
@@ -172,20 +176,16 @@ def train_cell(cell):
     key = cell.to_string()
     if key not in cache:
         seed_everything(SEED)
-        net = CellNetwork(cell, C=P.C, layers=P.layers, in_channels=splits.in_channels,
-                          num_classes=splits.num_classes)
+        net = tour.build(cell, C=P.C, layers=P.layers, in_channels=splits.in_channels,
+                         num_classes=splits.num_classes)  # a CellNetwork of the cell
         h = fit(net, splits, num_epochs=P.num_epochs, seed=SEED, progress=False)
         cache[key] = h["val_acc"][-1]
         bar.update(1)
     return cache[key]
 
 
-def sample_tour_cell(rng):
-    return darts_space.sample(rng, n_nodes=2, ops=TOUR_OPS)
-
-
 bar = tqdm(total=SEEDS * BUDGET, desc="cells trained")
-searches = [RandomSearch(sample_tour_cell, seed=s) for s in range(SEEDS)]
+searches = [RandomSearch(tour, seed=s) for s in range(SEEDS)]
 scores = np.array([run(rs, train_cell, BUDGET) for rs in searches])  # (seeds, budget)
 bar.close()
 print(f"{len(cache)} distinct cells trained for {SEEDS} searches of {BUDGET}")
@@ -234,8 +234,8 @@ draw_cell(best_cell, title=f"best cell found: validation accuracy {best_acc:.3f}
 #
 # ## Exercises
 # 1. **Count by hand.** How many cells does the tour space have with 3 nodes and 4 ops?
-#    Check with `darts_space.count` and by listing them. *Hint: the third node chooses 2 of 4
-#    predecessors.*
+#    Check with `darts_space.count`, with `spaces.get("darts", n_nodes=3, ops=...).size` and by
+#    listing them. *Hint: the third node chooses 2 of 4 predecessors.*
 # 2. **More seeds.** Set `SEEDS = 10` and `BUDGET = 10`. How wide is the band after 10
 #    cells? How many seeds would you want before claiming one method beats another?
 #    *Hint: compare the band's width with the gap between two curves.*

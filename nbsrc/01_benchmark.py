@@ -13,7 +13,7 @@
 # clusters; its files weigh gigabytes. Here we built the same space on the embedded digits,
 # with this package's own training loop, on a 2-core CPU, and ship the results inside the
 # package. Beside it the package ships the real thing: NAS-Bench-201's own results for the
-# same 15,625 cells on CIFAR-10, CIFAR-100 and ImageNet16-120 (`naslib_mini.nasbench201`,
+# same 15,625 cells on CIFAR-10, CIFAR-100 and ImageNet16-120 (`naslib_mini.benchmarks.real`,
 # half a megabyte), queried the same way. The second half of this notebook measures how far
 # our cheap table is from the real one, the **proxy gap**, and that decides how later
 # notebooks use each: search strategies are compared on the real table, one-shot searches
@@ -36,19 +36,20 @@ SEED = 0
 # %%
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
 from ipywidgets import IntSlider, interact
 from scipy.stats import kendalltau
 
-from naslib_mini import benchmark_build
-from naslib_mini.benchmark import Benchmark, signal_to_noise, top_half
+from naslib_mini.benchmarks import recipe
+from naslib_mini.benchmarks.digits import Benchmark, signal_to_noise, top_half
+from naslib_mini.benchmarks.real import NASBench201
 from naslib_mini.config import get_profile
 from naslib_mini.metrics import kendall_tau, spearman
-from naslib_mini.nasbench201 import NASBench201
 from naslib_mini.spaces import nb201
 from naslib_mini.viz.cells import draw_cell
 from naslib_mini.viz.explorer import explorer, presets, show
+from naslib_mini.viz.plots import plot_bars, plot_counts, plot_histograms, plot_scatter
 from naslib_mini.viz.tables import claims_table
 
 P = get_profile(PROFILE)
@@ -68,20 +69,40 @@ rng = np.random.default_rng(SEED)
 # Many of them compute the same function: a `none` edge removes a connection, an edge whose
 # source cannot be reached from the input (or whose end cannot reach the output) changes
 # nothing, and swapping the two middle nodes relabels the same graph. Grouping cells by the
-# graph that is left after pruning, up to that swap, gives the **equivalence classes**.
+# graph that is left after pruning, up to that swap, gives the **equivalence classes**. The
+# rule in a few lines, from scratch: prune, then take the smaller of the edge list and its
+# swapped twin as the class's key; the package's count must agree.
+
+# %%
+SWAP = {0: 0, 1: 2, 2: 1, 3: 3}  # node relabelling that exchanges the two middle nodes
+
+
+def class_key(ops):
+    live = [(i, j, op) for (i, j), op in zip(nb201.EDGES, ops) if op != "none"]
+    reach, back = {0}, {3}
+    for i, j, _ in live:            # EDGES are sorted by target: one pass forward ...
+        reach |= {j} if i in reach else set()
+    for i, j, _ in reversed(live):  # ... and one backward
+        back |= {i} if j in back else set()
+    kept = [(i, j, op) for i, j, op in live if i in reach and j in back]
+    return min(tuple(sorted(kept)), tuple(sorted((SWAP[i], SWAP[j], op) for i, j, op in kept)))
+
+
+keys = {class_key(nb201.index_to_ops(i)) for i in range(nb201.NUM_CELLS)}
+assert len(keys) == nb201.num_unique()
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print("operations:", nb201.OPS)
 print("edges (i -> j):", nb201.EDGES)
 print(f"cells: 5^6 = {len(nb201.OPS) ** len(nb201.EDGES):,} = {nb201.NUM_CELLS:,}")
-print(f"distinct functions (equivalence classes): {nb201.num_unique():,}")
+print(f"distinct functions (equivalence classes): {nb201.num_unique():,} (from scratch: {len(keys):,})")
 print("NAS-Bench-201 reports 6,466 unique architectures")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 example = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-ops = nb201.string_to_ops(example)
+ops = nb201.to_ops(example)
 index = nb201.ops_to_index(ops)
 print("string -> ops  :", ops)
 print("ops    -> index:", index)
@@ -98,14 +119,10 @@ draw_cell(nb201.to_cell(ops), title="the example cell (node 3 is the output)")
 
 # %%
 def show_size(n_nodes=4, n_ops=5):
-    fig, ax = plt.subplots(figsize=(5, 3))
-    ns = np.arange(2, 8)
-    ax.bar(ns.astype(str), [float(n_ops) ** (k * (k - 1) // 2) for k in ns],
-           color=["tab:orange" if k == n_nodes else "tab:blue" for k in ns])
-    ax.set(yscale="log", xlabel="nodes in the cell", ylabel="cells",
-           title=f"{n_nodes} nodes, {n_ops} ops: {n_ops ** (n_nodes * (n_nodes - 1) // 2):,} cells")
-    plt.close(fig)
-    return fig
+    ns = range(2, 8)
+    return plot_counts(ns, [n_ops ** (k * (k - 1) // 2) for k in ns], highlight=n_nodes,
+                       xlabel="nodes in the cell",
+                       title=f"{n_nodes} nodes, {n_ops} ops: {n_ops ** (n_nodes * (n_nodes - 1) // 2):,} cells")
 
 
 interact(show_size, n_nodes=IntSlider(4, 2, 7, description="nodes"),
@@ -167,12 +184,8 @@ print(f"parameters {rec['params']:,}, multiply-adds {rec['macs']:,}, "
 # %%
 val = bench.table("val_acc")   # (15625,), seed mean, last epoch
 test = bench.table("test_acc")
-fig, ax = plt.subplots(1, 2, figsize=(10, 3.2), constrained_layout=True)
-ax[0].hist(val, bins=60, color="tab:blue")
-ax[0].set(xlabel="validation accuracy (mean of seeds)", ylabel="cells", title="all 15,625 cells")
-ax[1].hist(val[val > 0.8], bins=60, color="tab:green")
-ax[1].set(xlabel="validation accuracy", title="zoom: cells above 0.8")
-plt.show()
+display(plot_histograms({"all 15,625 cells": val, "zoom: cells above 0.8": val[val > 0.8]},
+                        xlabel="validation accuracy (mean of seeds)"))
 print(f"{(val < 0.2).mean():.1%} of cells are near chance (0.1): their output is cut off from the input")
 
 # %% [markdown]
@@ -180,12 +193,8 @@ print(f"{(val < 0.2).mean():.1%} of cells are near chance (0.1): their output is
 
 # %%
 params, macs = bench.table("params"), bench.table("macs")
-fig, ax = plt.subplots(1, 2, figsize=(10, 3.4), constrained_layout=True)
-for a, x, label in ((ax[0], params, "parameters"), (ax[1], macs, "multiply-adds per image")):
-    a.scatter(x, val, s=3, alpha=0.3)
-    a.set(xlabel=label, ylabel="validation accuracy", xscale="log")
-    a.grid(alpha=0.3)
-plt.show()
+plot_scatter({"parameters": (params, val), "multiply-adds per image": (macs, val)},
+             "validation accuracy", logx=True)
 
 # %% [markdown]
 # ## The top cells
@@ -225,13 +234,8 @@ print(f"signal-to-noise, all cells  : {signal_to_noise(acc):.2f}")
 print(f"signal-to-noise, top half   : {signal_to_noise(top):.2f}")
 print(f"Kendall tau seed 0 vs seed 1, all cells: {kendall_tau(acc[:, 0], acc[:, 1]):.3f}")
 print(f"Kendall tau seed 0 vs seed 1, top half : {kendall_tau(top[:, 0], top[:, 1]):.3f}")
-
-fig, ax = plt.subplots(figsize=(4.2, 4))
-ax.scatter(acc[:, 0], acc[:, 1], s=3, alpha=0.3)
-ax.plot([0, 1], [0, 1], "k--", lw=0.8)
-ax.set(xlabel="seed 0 validation accuracy", ylabel="seed 1 validation accuracy",
-       title="one point per distinct cell")
-plt.show()
+display(plot_scatter({"seed 0 validation accuracy (one point per distinct cell)": (acc[:, 0], acc[:, 1])},
+                    "seed 1 validation accuracy", diagonal=True))
 
 # %% [markdown]
 # Scrub through training: the slider shows the population's validation accuracy after each
@@ -248,12 +252,8 @@ print(f"spread between cells (std of the seed-mean validation accuracy): {spread
 
 def show_epoch(epoch=1):
     v = curves[:, :, epoch - 1].mean(1)
-    fig, ax = plt.subplots(figsize=(5, 3))
-    ax.hist(v, bins=50, range=(0, 1))
-    ax.set(xlabel="validation accuracy", ylabel="distinct cells",
-           title=f"after epoch {epoch}: median {np.median(v):.3f}")
-    plt.close(fig)
-    return fig
+    return plot_histograms({f"after epoch {epoch}: median {np.median(v):.3f}": v},
+                           xlabel="validation accuracy", ylabel="distinct cells", bins=50, range=(0, 1))
 
 
 interact(show_epoch, epoch=IntSlider(1, 1, bench.num_epochs, description="epoch"));
@@ -266,7 +266,7 @@ interact(show_epoch, epoch=IntSlider(1, 1, bench.num_epochs, description="epoch"
 # %%
 cell = int(bench.sample(rng))
 t0 = time.perf_counter()
-fresh = benchmark_build.train_cell(cell, seed=benchmark_build.BuildConfig().seeds[0])
+fresh = recipe.train_cell(cell, seed=recipe.BuildConfig().seeds[0])
 t_train = time.perf_counter() - t0
 t0 = time.perf_counter()
 for _ in range(10_000):
@@ -339,14 +339,9 @@ for name, row in gap.items():
     print(f"{name:<30}" + "".join(f"{t:>14.3f} / {r:.3f}" for t, r in row.values()))
 
 # %%
-fig, ax = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
-for a, (name, x) in zip(ax, (("digits validation accuracy (ours)", val),
-                             ("cifar10-valid validation accuracy", proxies["cifar10-valid validation"]))):
-    a.scatter(x, 100 * c10, s=2, alpha=0.25)
-    a.scatter(x[by_c10[:156]], 100 * c10[by_c10[:156]], s=4, color="tab:red", label="CIFAR-10's top 1%")
-    a.set(xlabel=name, ylabel="CIFAR-10 test accuracy (%)")
-    a.legend(loc="lower right")
-plt.show()
+plot_scatter({"digits validation accuracy (ours)": (val, 100 * c10),
+              "cifar10-valid validation accuracy": (proxies["cifar10-valid validation"], 100 * c10)},
+             "CIFAR-10 test accuracy (%)", highlight=by_c10[:156], highlight_label="CIFAR-10's top 1%")
 
 # %%
 t = gap["digits validation (ours)"]
@@ -451,14 +446,8 @@ def op_shares(values, top=nb201.NUM_CELLS // 100):
 
 
 shares = {"ours (digits validation)": op_shares(val), "real (CIFAR-10 test)": op_shares(c10)}
-fig, ax = plt.subplots(figsize=(7, 3))
-w = 0.38
-for k, (name, sh) in enumerate(shares.items()):
-    ax.bar(np.arange(len(nb201.OPS)) + (k - 0.5) * w, [sh[op] for op in nb201.OPS], w, label=name)
-ax.axhline(0.2, color="k", lw=0.8, ls="--")
-ax.set(xticks=range(len(nb201.OPS)), xticklabels=nb201.OPS, ylabel="share of edges, top 1%")
-ax.legend()
-plt.show()
+display(plot_bars({op: {name: sh[op] for name, sh in shares.items()} for op in nb201.OPS},
+                  "share of edges, top 1%", hline=0.2, width=7))
 for op in nb201.OPS:
     print(f"{op:>13}: ours {shares['ours (digits validation)'][op]:.1%}, real {shares['real (CIFAR-10 test)'][op]:.1%}")
 
@@ -562,7 +551,7 @@ claims_table([
 #    with the best test accuracy. Are they the same? What does that say about reporting the
 #    test accuracy of the best cell found by a search?
 # 4. **Is the equivalence right?** Train two cells of the same class with the same seed
-#    (`benchmark_build.train_cell`). Is their difference within seed noise?
+#    (`recipe.train_cell`). Is their difference within seed noise?
 # 5. **A better cheap proxy?** Combine the two free signals of this notebook, our digits
 #    accuracy and the parameter count (e.g. rank-average them), and measure Kendall's tau with
 #    CIFAR-10 in its top 10%. Does the mix beat both? *Hint: `scipy.stats.rankdata`.*

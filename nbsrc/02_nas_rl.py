@@ -22,26 +22,26 @@ PROFILE = None  # "quick" (2-core laptop, about 2 minutes) or "full" (GPU, CIFAR
 SEED = 0
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
+import copy
+
 import torch
-from IPython.display import Markdown, display
 from ipywidgets import Checkbox, IntSlider, interact
 
-from naslib_mini import contenders, data
-from naslib_mini.compare import Discrete, compare
-from naslib_mini.compare_stats import bootstrap_ci, format_leaderboard, verdict
+from naslib_mini import data, spaces
+from naslib_mini.benchmarks.real import NASBench201
+from naslib_mini.compare import Discrete, compare, contenders, format_leaderboard
 from naslib_mini.config import get_profile
-from naslib_mini.contenders import tokens_to_cell
-from naslib_mini.nasbench201 import NASBench201
+from naslib_mini.metrics import bootstrap_ci, verdict
 from naslib_mini.spaces import nb201, zoph
-from naslib_mini.strategies.controller import Controller, nb201_steps
-from naslib_mini.strategies.random_search import run
+from naslib_mini.strategies import run
+from naslib_mini.strategies.controller import Controller
 from naslib_mini.strategies.reinforce import Reinforce
 from naslib_mini.train import fit
 from naslib_mini.utils import count_params, seed_everything
 from naslib_mini.viz.compare_plots import plot_regret
-from naslib_mini.viz.plots import plot_counts
+from naslib_mini.viz.oneshot_plots import plot_alphas
+from naslib_mini.viz.plots import plot_counts, plot_rewards
+from naslib_mini.viz.tables import claims_table
 
 P = get_profile(PROFILE)
 splits = data.load(P.dataset, image_size=P.image_size, limit=P.limit, seed=0)
@@ -59,18 +59,18 @@ splits = data.load(P.dataset, image_size=P.image_size, limit=P.limit, seed=0)
 # %%
 # NBVAL_CHECK_OUTPUT
 for L in (3, 6, 15):
-    print(f"L = {L:>2}: {zoph.size(L):.2e} architectures (fixed stride), "
-          f"{zoph.size(L, strides=True):.2e} with strides")
-print("L = 15 exactly:", f"{zoph.size(15):,}")
+    print(f"L = {L:>2}: {zoph.count(L):.2e} architectures (fixed stride), "
+          f"{zoph.count(L, strides=True):.2e} with strides")
+print("L = 15 exactly:", f"{zoph.count(15):,}", "=", f"{spaces.get('zoph', n_layers=15).size:,}")
 print("checked by enumeration, L = 2 with 2 options per choice:",
       sum(1 for _ in zoph.enumerate_archs(2, False, (1, 3), (1, 3), (24, 36), (1,))),
-      "=", zoph.size(2, heights=2, widths=2, filters=2))
+      "=", zoph.count(2, heights=2, widths=2, filters=2))
 
 # %%
 def show_size(layers=15, strides=False):
     ls = range(1, 21)
-    return plot_counts(ls, [zoph.size(l, strides) for l in ls], highlight=layers,
-                       xlabel="layers", title=f"{layers} layers: {zoph.size(layers, strides):.2e}")
+    return plot_counts(ls, [zoph.count(l, strides) for l in ls], highlight=layers,
+                       xlabel="layers", title=f"{layers} layers: {zoph.count(layers, strides):.2e}")
 
 
 interact(show_size, layers=IntSlider(15, 1, 20, description="layers"),
@@ -84,15 +84,18 @@ interact(show_size, layers=IntSlider(15, 1, 20, description="layers"),
 # anchor step it decides every skip connection with
 # $$P(\text{layer } j \to \text{layer } i) = \sigma\!\left(v^\top \tanh(W_{prev} h_j + W_{curr} h_i)\right),$$
 # where $h_j$ is the controller's hidden state at layer $j$'s anchor. The log-probability of a
-# whole architecture is the sum of the log-probabilities of its decisions.
+# whole architecture is the sum of the log-probabilities of its decisions. The space object
+# lists the decisions (`space.token_steps()`) and turns tokens into an architecture and back.
 
 # %%
 L = P.pick(3, 12)
-steps = zoph.decisions(L)
+space = spaces.get("zoph", n_layers=L)
+steps = space.token_steps()
 torch.manual_seed(SEED)
 controller = Controller(steps, hidden=35, num_layers=2)
+initial = copy.deepcopy(controller.state_dict())  # for replaying REINFORCE's updates below
 tokens, log_prob, entropy = controller.sample(torch.Generator().manual_seed(SEED))
-arch = zoph.tokens_to_arch(tokens, L)
+arch = space.from_tokens(tokens)
 print(f"{len(steps)} decisions; log P = {log_prob.item():.3f}, entropy {entropy.item():.3f}")
 for i, layer in enumerate(arch):
     print(f"layer {i}: {layer.height}x{layer.width}, {layer.filters} filters, inputs {layer.inputs or 'image'}")
@@ -101,7 +104,7 @@ assert torch.allclose(teacher, log_prob)  # sampling and teacher forcing agree
 
 # %%
 seed_everything(SEED)
-child = zoph.ZophNet(arch, splits.in_channels, splits.num_classes)
+child = space.build(arch, in_channels=splits.in_channels, num_classes=splits.num_classes)  # a ZophNet
 print(f"child network: {count_params(child):,} parameters")
 h = fit(child, splits, num_epochs=P.num_epochs, seed=SEED, desc="child")
 print(f"validation accuracy {h['val_acc'][-1]:.3f}")
@@ -124,23 +127,45 @@ print(f"validation accuracy {h['val_acc'][-1]:.3f}")
 
 # %%
 EPISODES_REAL = P.pick(10, 400)
+LR, DECAY, ENTROPY = P.pick(5e-3, 6e-4), 0.95, 1e-4
 
 
-def train_child(tokens):
+def train_child(arch):
     seed_everything(SEED)
-    net = zoph.ZophNet(zoph.tokens_to_arch(tokens, L), splits.in_channels, splits.num_classes)
+    net = space.build(arch, in_channels=splits.in_channels, num_classes=splits.num_classes)
     return fit(net, splits, num_epochs=P.pick(1, 20), seed=SEED, progress=False)["val_acc"][-1]
 
 
-agent = Reinforce(controller, lr=P.pick(5e-3, 6e-4), baseline_decay=0.95, entropy_weight=1e-4,
-                  seed=SEED)
+agent = Reinforce(controller, lr=LR, baseline_decay=DECAY, entropy_weight=ENTROPY, seed=SEED,
+                  space=space)
 rewards = run(agent, train_child, EPISODES_REAL)
-fig, ax = plt.subplots(figsize=(6, 3))
-ax.plot([e["reward"] for e in agent.history], "o-", label="reward")
-ax.plot([e["baseline"] for e in agent.history], "--", label="baseline")
-ax.set(xlabel="episode", ylabel="validation accuracy")
-ax.legend()
-plt.show()
+plot_rewards(agent.episodes)
+
+# %% [markdown]
+# The update, written out: with one child per update ($m = 1$) the loss REINFORCE minimises is
+# $-(R - b)\log P(a_{1:T}; \theta_c) - \beta H$ ($H$ the summed entropy of the decisions,
+# $\beta$ the entropy weight), followed by one Adam step, then $b \leftarrow \gamma b + (1 - \gamma) R$.
+# Replayed by hand on a copy of the controller's initial weights for the first episodes above,
+# it must land on the same weights as the package's `Reinforce`:
+
+# %%
+by_hand = Controller(steps, hidden=35, num_layers=2)
+by_hand.load_state_dict(initial)
+package = Controller(steps, hidden=35, num_layers=2)
+package.load_state_dict(initial)
+opt, replay = torch.optim.Adam(by_hand.parameters(), lr=LR), Reinforce(package, lr=LR,
+                                                                        baseline_decay=DECAY, entropy_weight=ENTROPY)
+b = agent.episodes[0]["reward"]  # the first reward initialises the baseline
+for e in agent.episodes[:3]:
+    log_p, H = by_hand.log_prob(e["tokens"])
+    loss = -(e["reward"] - b) * log_p - ENTROPY * H
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    b = DECAY * b + (1 - DECAY) * e["reward"]
+    replay.tell(e["tokens"], e["reward"])
+assert all(torch.allclose(p, q) for p, q in zip(by_hand.parameters(), package.parameters()))
+print(f"3 updates by hand = 3 updates of Reinforce; baseline {b:.4f} = {replay.baseline:.4f}")
 
 # %% [markdown]
 # ### (b) Many searches on the real NAS-Bench-201
@@ -164,15 +189,18 @@ SEEDS = P.pick(20, 50)
 agents = []                   # every controller built, to look inside one afterwards
 
 
+NB201 = spaces.get("nb201")  # 6 decisions, one 5-way op choice per edge
+
+
 def make_reinforce(seed):
     torch.manual_seed(seed)
-    agent = Reinforce(Controller(nb201_steps(), hidden=35, num_layers=2), lr=5e-3,
-                      baseline_decay=0.95, entropy_weight=1e-3, seed=seed)
+    agent = Reinforce(Controller(NB201.token_steps(), hidden=35, num_layers=2), lr=5e-3,
+                      baseline_decay=0.95, entropy_weight=1e-3, seed=seed, space=NB201)
     agents.append(agent)
     return agent
 
 
-res = compare({"REINFORCE controller": Discrete(make_reinforce, tokens_to_cell),
+res = compare({"REINFORCE controller": Discrete(make_reinforce),
                "random search": contenders.random_search()}, BUDGET, SEEDS, bench=real)
 plot_regret(res, linthresh=0.1, title=f"the real NAS-Bench-201: CIFAR-10 test regret of the cell "
             f"each search returns, mean and 95% CI over {SEEDS} seeds")
@@ -200,21 +228,16 @@ print(f"controller runs that stopped repeating known cells before {BUDGET} looku
 probe = agents[0]
 snapshots = []  # replay the agent's history to get its policy every 10 episodes
 replay = make_reinforce(0)
-for k, e in enumerate(probe.history):
-    replay.tell(e["tokens"], e["reward"])
+for k, (cell, reward) in enumerate(probe.history):
+    replay.tell(cell, reward)
     if k % 10 == 0:
-        dists = replay.controller.step_distributions(e["tokens"])
+        dists = replay.controller.step_distributions(NB201.to_tokens(cell))
         snapshots.append(torch.stack(dists).numpy())  # (6 edges, 5 ops)
 
 
 def show_policy(snapshot=len(snapshots) - 1):
-    fig, ax = plt.subplots(figsize=(5, 3))
-    im = ax.imshow(snapshots[snapshot].T, vmin=0, vmax=1, cmap="viridis")
-    ax.set(xticks=range(6), xticklabels=[f"{i}->{j}" for i, j in nb201.EDGES],
-           yticks=range(5), yticklabels=nb201.OPS, title=f"episode {snapshot * 10}")
-    fig.colorbar(im, ax=ax, label="P(op)")
-    plt.close(fig)
-    return fig
+    return plot_alphas({f"policy after episode {snapshot * 10}": snapshots[snapshot]}, nb201.OPS,
+                       [f"{i}->{j}" for i, j in nb201.EDGES], vmax=1, label="P(op)", panel="{}")
 
 
 interact(show_policy, snapshot=IntSlider(len(snapshots) - 1, 0, len(snapshots) - 1,
@@ -231,17 +254,22 @@ interact(show_policy, snapshot=IntSlider(len(snapshots) - 1, 0, len(snapshots) -
 
 # %%
 rl_acc, rs_acc = (100 * (best_c10 - final[n]) for n in res.names)
-display(Markdown(f"""
-| | paper | this run ({P.name} profile) |
-|---|---|---|
-| controller | Zoph & Le 2017 (arXiv 1611.01578): 2-layer LSTM, 35 units, Adam 6e-4, moving-average baseline | the same LSTM; Adam 5e-3 (far fewer episodes) |
-| search cost | Zoph & Le: 800 GPUs for 28 days (12,800 child networks) | (a) {EPISODES_REAL} children trained here; (b) {BUDGET} lookups per search, {res.leaderboard()[0]['train_s'] / 3600:.0f} simulated GPU-hours |
-| CIFAR-10 error | Zoph & Le: 3.65% (37.4M parameters, their own space) | not trained here |
-| REINFORCE on NAS-Bench-201, CIFAR-10 test | 93.85 ± 0.37 (Dong & Yang 2020, arXiv 2001.00326; unverified) | {rl_acc.mean():.2f} ± {rl_acc.std(ddof=1):.2f} (mean ± sd, {len(rl_acc)} seeds) |
-| random search on NAS-Bench-201, CIFAR-10 test | 93.70 ± 0.36 (same source; unverified) | {rs_acc.mean():.2f} ± {rs_acc.std(ddof=1):.2f} ({len(rs_acc)} seeds) |
-| best cell in the space | 94.37 | {100 * best_c10:.2f} (the packaged table) |
-| REINFORCE against random search | Zoph & Le: better than random search (their Figure 6, PTB) | {verdict('REINFORCE', final[res.names[0]], 'random search', final[res.names[1]])} |
-"""))
+claims_table([
+    ("controller", "2-layer LSTM, 35 units, Adam 6e-4, moving-average baseline", "1611.01578",
+     f"the same LSTM; Adam {LR:g} (far fewer episodes)"),
+    ("search cost", "800 GPUs for 28 days (12,800 child networks)", "1611.01578",
+     f"(a) {EPISODES_REAL} children trained here; (b) {BUDGET} lookups per search, "
+     f"{res.leaderboard()[0]['train_s'] / 3600:.0f} simulated GPU-hours"),
+    ("CIFAR-10 error", "3.65% (37.4M parameters, their own space)", "1611.01578", "not trained here"),
+    ("REINFORCE on NAS-Bench-201, CIFAR-10 test", "93.85 ± 0.37", "2001.00326, its table of 10 searches (unverified)",
+     f"{rl_acc.mean():.2f} ± {rl_acc.std(ddof=1):.2f} (mean ± sd, {len(rl_acc)} seeds)"),
+    ("random search on NAS-Bench-201, CIFAR-10 test", "93.70 ± 0.36", "2001.00326, same table (unverified)",
+     f"{rs_acc.mean():.2f} ± {rs_acc.std(ddof=1):.2f} ({len(rs_acc)} seeds)"),
+    ("best cell in the space", "94.37", "2001.00326", f"{100 * best_c10:.2f} (the packaged table)"),
+    ("REINFORCE against random search", "better than random search (PTB)", "1611.01578, Figure 6",
+     verdict("REINFORCE", final[res.names[0]], "random search", final[res.names[1]])),
+], run=f"this run ({P.name} profile)")
+
 
 # %% [markdown]
 # Why they differ: NAS-Bench-201 gave each search a budget of simulated training time rather
@@ -262,9 +290,10 @@ display(Markdown(f"""
 #    the spread between seeds?
 # 2. **Baseline.** Set `baseline_decay=0` (the baseline is the last reward). Compare the curves.
 # 3. **Reward shaping.** Zoph & Le cubed the accuracy for CIFAR-10. Reward with `acc ** 3`.
-# 4. **Strides.** Build the controller with `zoph.decisions(L, strides=True)` and train children.
+# 4. **Strides.** Build the controller over `spaces.get("zoph", n_layers=L, strides=True)` and
+#    train children.
 # 5. **Learning rate.** Raise the controller's `lr` in (b) to 0.02. Does it still find good
 #    cells, or does its policy settle on one cell early? Watch the heatmap.
 # 6. **The proxy gap.** Run (b) on our digits table instead (`bench=Benchmark()`, from
-#    `naslib_mini.benchmark`): does the verdict between the controller and random search
+#    `naslib_mini.benchmarks.digits`): does the verdict between the controller and random search
 #    change? *Hint: notebook 01 measured how differently the two tables rank cells.*

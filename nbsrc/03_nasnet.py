@@ -24,21 +24,24 @@ PROFILE = None  # "quick" (2-core laptop, about 2 minutes) or "full" (GPU, CIFAR
 SEED = 0
 
 # %%
-import numpy as np
+import itertools
+import math
+
 import torch
 from ipywidgets import IntSlider, interact
 
-from naslib_mini import data
+from naslib_mini import data, spaces
 from naslib_mini.config import get_profile
 from naslib_mini.spaces import nasnet
-from naslib_mini.spaces.nasnet_net import NasnetNetwork
+from naslib_mini.spaces.nasnet import NasnetGenotype, NasnetNetwork
+from naslib_mini.strategies import run
 from naslib_mini.strategies.controller import Controller
-from naslib_mini.strategies.random_search import run
 from naslib_mini.strategies.reinforce import Reinforce
 from naslib_mini.train import fit
 from naslib_mini.utils import count_params, seed_everything
 from naslib_mini.viz.cells import draw_cell
-from naslib_mini.viz.plots import plot_counts, plot_history
+from naslib_mini.viz.plots import plot_counts, plot_history, plot_rewards
+from naslib_mini.viz.tables import claims_table
 
 P = get_profile(PROFILE)
 splits = data.load(P.dataset, image_size=P.image_size, limit=P.limit, seed=0)
@@ -75,18 +78,23 @@ print("predictions per architecture: 2 cells x 5 blocks x 5 =", 2 * 5 * 5)
 # Counting each block's pair of branches as unordered gives $m(m+1)/2$ per block, with
 # $m = (b+2)\,|O|$ (for concatenation the swap only reorders channels, which the next 1×1
 # convolution absorbs, so we count it unordered too). Both formulas are checked below against a
-# brute-force enumeration of a small space.
+# brute-force enumeration of a small space, written here from scratch: every block as its five
+# predictions, a cell as one block choice per block, and a block's two branches made a set.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 B, n_ops = 5, len(nasnet.NASNET_OPS)
-one = nasnet.count_cell(B, n_ops, 2)
+one = math.prod((b + 2) ** 2 * n_ops ** 2 * 2 for b in range(B))  # the formula, here
+assert one == nasnet.count_cell(B, n_ops, 2) == spaces.get("nasnet", combiners=nasnet.COMBINERS).size
 print(f"one cell          : {one:,} (~{one:.2e})")
 print(f"normal + reduction: {nasnet.count_both(B, n_ops, 2):.2e}")
 print(f"one cell, branches unordered: {nasnet.count_cell_unordered(B, n_ops, 2):,} "
       f"(~{nasnet.count_cell_unordered(B, n_ops, 2):.2e})")
-small = list(nasnet.enumerate_cells(2, nasnet.NASNET_OPS[:2], nasnet.COMBINERS))
-distinct = {c.canonical().to_string() for c in small}
+ops2 = nasnet.NASNET_OPS[:2]
+blocks = [list(itertools.product(range(b + 2), range(b + 2), ops2, ops2, nasnet.COMBINERS)) for b in range(2)]
+small = list(itertools.product(*blocks))  # every cell of B = 2 blocks: (in1, in2, op1, op2, combiner) each
+distinct = {tuple((frozenset([(i1, o1), (i2, o2)]), c) for i1, i2, o1, o2, c in cell) for cell in small}
+assert len(small) == nasnet.count_cell(2, 2, 2) and len(distinct) == nasnet.count_cell_unordered(2, 2, 2)
 print(f"check, B=2 with 2 ops: {len(small):,} listed = {nasnet.count_cell(2, 2, 2):,} by formula; "
       f"{len(distinct):,} distinct = {nasnet.count_cell_unordered(2, 2, 2):,} by formula")
 
@@ -155,22 +163,29 @@ plot_history(history, title=f"NASNet-A (C={P.C}, N=1) on {splits.name}")
 # controller with PPO over 20,000 children on 450 GPUs. Here each child is a small network trained
 # for a couple of epochs on digits, and the cells have fewer blocks: the quick profile runs a
 # handful of episodes, enough to watch the mechanics, not to expect the controller to learn much.
-# The combiner is fixed to `add`, as in every NASNet-A block.
+# The combiner is fixed to `add`, as in every NASNet-A block: the space's default, so its cells
+# take 4 predictions per block, and the controller predicts a normal cell, then a reduction cell.
 
 # %%
 B_SEARCH = P.pick(2, 5)            # blocks per cell in the search
 EPISODES = P.pick(16, 300)         # child networks trained
 CHILD_EPOCHS = P.pick(1, 20)       # epochs per child
-steps = nasnet.controller_steps(B_SEARCH)
+LR = P.pick(5e-3, 3.5e-4)
+space = spaces.get("nasnet", B=B_SEARCH)  # combiners=("add",)
+per_cell = len(space.token_steps())
+steps = space.token_steps() * 2    # the normal cell's predictions, then the reduction cell's
 torch.manual_seed(SEED)
 controller = Controller(steps, hidden=100, num_layers=1)   # NASNet: one LSTM layer of 100 units
-agent = Reinforce(controller, lr=P.pick(5e-3, 3.5e-4), baseline_decay=0.95,
-                  entropy_weight=1e-5, seed=SEED)
+agent = Reinforce(controller, lr=LR, baseline_decay=0.95, entropy_weight=1e-5, seed=SEED)
 print(f"{len(steps)} predictions per architecture; {EPISODES} episodes of {CHILD_EPOCHS} epoch(s)")
 
 
+def genotype_of(tokens) -> NasnetGenotype:
+    return NasnetGenotype(space.from_tokens(tokens[:per_cell]), space.from_tokens(tokens[per_cell:]))
+
+
 def train_child(tokens):
-    genotype = nasnet.tokens_to_genotype(tokens, B_SEARCH)
+    genotype = genotype_of(tokens)
     seed_everything(SEED)
     child = NasnetNetwork(genotype, C=P.C, N=1, num_classes=splits.num_classes,
                           in_channels=splits.in_channels)
@@ -181,20 +196,11 @@ def train_child(tokens):
 rewards = run(agent, train_child, EPISODES)
 
 # %%
-import matplotlib.pyplot as plt
-
-h = agent.history
-fig, ax = plt.subplots(figsize=(6, 3.2))
-ax.plot([e["reward"] for e in h], "o-", label="reward (validation accuracy)")
-ax.plot([e["baseline"] for e in h], "--", label="baseline (moving average)")
-ax.set(xlabel="episode", ylabel="accuracy")
-ax.grid(alpha=0.3)
-ax.legend()
-plt.show()
+plot_rewards(agent.episodes)
 
 # %%
 best_tokens, best_reward = agent.best()
-best = nasnet.tokens_to_genotype(best_tokens, B_SEARCH)
+best = genotype_of(best_tokens)
 print(f"best child: validation accuracy {best_reward:.3f}")
 print("normal:", best.normal.to_string())
 print("reduce:", best.reduce.to_string())
@@ -205,15 +211,22 @@ draw_cell(best.normal.to_cell(), title=f"best normal cell found (accuracy {best_
 
 # %% [markdown]
 # ## The paper beside this run
-#
-# | | NASNet (Zoph et al. 2018) | this run (quick profile) |
-# |---|---|---|
-# | search cost | 500 GPUs for 4 days (about 2,000 GPU-days) | the episodes above, on a 2-core CPU, in about a minute |
-# | child models trained | 20,000 (top 250 retrained) | `EPISODES` above |
-# | controller | 1-layer LSTM, 100 units, PPO, lr 3.5e-4, entropy 1e-5, baseline decay 0.95 | the same LSTM, REINFORCE, lr 5e-3 (few episodes) |
-# | children | 20 epochs on CIFAR-10, N = 2 | `CHILD_EPOCHS` on digits, N = 1, B = 2 |
-# | NASNet-A 6@768 on CIFAR-10 | 3.3M parameters, 2.65% error with cutout | 3,328,234 parameters in our network (printed above); not trained on CIFAR-10 here |
-#
+
+# %%
+claims_table([
+    ("search cost", "500 GPUs for 4 days (about 2,000 GPU-days)", "1707.07012",
+     f"{EPISODES} children on {splits.name}, on this machine's CPU"),
+    ("child models trained", "20,000 (top 250 retrained)", "1707.07012", f"{len(agent.history)}"),
+    ("controller", "1-layer LSTM, 100 units, PPO, lr 3.5e-4, entropy 1e-5, baseline decay 0.95",
+     "1707.07012", f"the same LSTM, REINFORCE, lr {LR:g}"),
+    ("children", "20 epochs on CIFAR-10, N = 2", "1707.07012",
+     f"{CHILD_EPOCHS} epoch(s) on {splits.name}, N = 1, B = {B_SEARCH}"),
+    ("NASNet-A 6@768 on CIFAR-10", "3.3M parameters, 2.65% error with cutout", "1707.07012",
+     f"{count_params(NasnetNetwork(nasnet.NASNET_A, C=32, N=6)):,} parameters in our network (no "
+     "auxiliary head); not trained on CIFAR-10 here"),
+], run=f"this run ({P.name} profile)")
+
+# %% [markdown]
 # Why they differ: the quick profile trains a handful of children for one epoch on an easy
 # dataset, so rewards are noisy and close together and the controller has almost nothing to
 # learn from; NASNet's controller saw 20,000 children. What does carry over is the mechanism
@@ -236,9 +249,9 @@ draw_cell(best.normal.to_cell(), title=f"best normal cell found (accuracy {best_
 # 1. **Count by hand.** How many cells have B = 1 with the 8 PNAS ops and add only? Compare
 #    with `nasnet.count_cell(1, 8, 1)` and `count_cell_unordered(1, 8, 1)`. *Hint: PNAS reports
 #    136 distinct one-block cells.*
-# 2. **Random against the controller.** Replace `agent` by
-#    `RandomSearch(lambda rng: [int(rng.integers(k)) for _, k in steps])` and compare the best
-#    accuracy after the same number of episodes. How many seeds would you need to tell them apart?
+# 2. **Random against the controller.** Replace `agent` by `RandomSearch(space)` (and build the
+#    child from two sampled cells) and compare the best accuracy after the same number of
+#    episodes. How many seeds would you need to tell them apart?
 # 3. **Where the parameters are.** Count the parameters of NASNet-A at C = 32 for N = 2, 4, 6.
 #    Which part of the network grows fastest? *Hint: the last stage has 4C filters.*
 # 4. **Concatenation.** Why can a block with `concat` not be built by `CellNetwork`? Sketch what

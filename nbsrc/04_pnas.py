@@ -32,29 +32,27 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import Markdown, display
 from ipywidgets import IntSlider, interact
 from scipy.stats import kendalltau
 
-from naslib_mini import data
-from naslib_mini.compare_stats import verdict
+from naslib_mini import data, spaces
+from naslib_mini.benchmarks.real import NASBench201
 from naslib_mini.config import get_profile
-from naslib_mini.metrics import count_macs, spearman
-from naslib_mini.nasbench201 import NASBench201
+from naslib_mini.metrics import count_macs, spearman, verdict
 from naslib_mini.networks import CellNetwork
 from naslib_mini.spaces import nb201, pnas
-from naslib_mini.spaces.nasnet import NasnetCell
-from naslib_mini.spaces.nasnet_net import NasnetNetwork
+from naslib_mini.spaces.nasnet import NasnetCell, NasnetNetwork
+from naslib_mini.strategies import run
 from naslib_mini.strategies.progressive import ProgressiveSearch, schedule
-from naslib_mini.strategies.random_search import RandomSearch, run
-from naslib_mini.strategies.surrogate_search import VOCAB as SB_VOCAB
-from naslib_mini.strategies.surrogate_search import tokens as sb_tokens
+from naslib_mini.strategies.random_search import RandomSearch
+from naslib_mini.strategies.surrogate_search import sequences
 from naslib_mini.surrogates import Ensemble, MLPSurrogate, pad_tokens
 from naslib_mini.train import fit
 from naslib_mini.utils import count_params, seed_everything
 from naslib_mini.viz.cells import draw_cell
-from naslib_mini.viz.plots import plot_best_so_far
-from naslib_mini.viz.search_plots import plot_lines, plot_predicted_vs_true, plot_rank_correlations
+from naslib_mini.viz.plots import plot_best_so_far, plot_rank_correlation
+from naslib_mini.viz.search_plots import plot_lines, plot_predicted_vs_true
+from naslib_mini.viz.tables import claims_table
 
 P = get_profile(PROFILE)
 splits = data.load(P.dataset, image_size=P.image_size, limit=P.limit, seed=0)
@@ -229,7 +227,7 @@ print(f"{count_params(make_child(example)):,} parameters; validation accuracy {a
 OPS = P.pick(("sep_conv_3x3", "max_pool_3x3"), pnas.PNAS_OPS)
 B = P.pick(3, 5)
 K = P.pick(4, 256)
-ENSEMBLE = dict(n_models=5, surrogate_epochs=P.pick(50, 200))
+ENSEMBLE = dict(n_models=5, num_epochs=P.pick(50, 200))
 print(f"this run: {len(OPS)} ops ({', '.join(OPS)}), B = {B}, K = {K}: "
       f"{pnas.models_trained(B, K, len(OPS))} models; the paper: 8 ops, B = 5, K = 256: "
       f"{pnas.models_trained(5, 256, 8):,} models")
@@ -241,8 +239,9 @@ show_schedule(B, K, len(OPS))
 # previous round's cells, records what both ensembles predicted for them, and trains them.
 
 # %%
-search = ProgressiveSearch(B=B, K=K, ops=OPS, surrogates=("mlp", "lstm"), select="mlp",
-                           seed=SEED, **ENSEMBLE)
+space = spaces.get("pnas", B=B, ops=OPS)
+search = ProgressiveSearch(space, K=K, surrogates=("mlp", "lstm"), select="mlp", seed=SEED,
+                           **ENSEMBLE)
 rounds = search.run(train_child, progress=True)
 for r in rounds:
     corr = "; ".join(f"{k}: Spearman {c['spearman']:+.2f}, Kendall {c['kendall']:+.2f}"
@@ -284,10 +283,9 @@ for kind, ax in zip(("mlp", "lstm"), axes):
 fig
 
 # %%
-plot_rank_correlations([r.b for r in later],
-                       {f"{kind} {m}": [r.correlations.get(kind, {}).get(m, np.nan) for r in later]
-                        for kind in ("mlp", "lstm") for m in ("spearman", "kendall")},
-                       title=f"on the K = {K} cells of each round")
+plot_rank_correlation({f"b = {r.b}": {f"{kind} {m}": r.correlations.get(kind, {}).get(m, np.nan)
+                                     for kind in ("mlp", "lstm") for m in ("spearman", "kendall")}
+                       for r in later}, title=f"on the K = {K} cells of each round")
 
 # %% [markdown]
 # A caveat in reading these: the cells of a round are the ones the MLP **chose**, the top of its
@@ -307,7 +305,7 @@ plot_rank_correlations([r.b for r in later],
 pnas_scores = [acc for _, acc in search.history]
 pnas_seconds = sum(train_times[c] for c, _ in search.history)
 pnas_macs = sum(macs[c] for c, _ in search.history)
-random_search = RandomSearch(lambda rng: pnas.sample(rng, B, OPS), seed=SEED)
+random_search = RandomSearch(space, seed=SEED)
 random_scores = run(random_search, train_child, len(pnas_scores))
 random_seconds = sum(train_times[c] for c, _ in random_search.history)
 random_macs = sum(macs[c] for c, _ in random_search.history)
@@ -335,7 +333,7 @@ draw_cell(best_cell.to_cell(), title=f"best cell found by PNAS (accuracy {best_a
 # NAS-Bench-201 space (notebook 01) has the answers: every cell's cifar10-valid validation
 # accuracy after 200 epochs (a seed mean; the packaged table). A NAS-Bench-201 cell is 6
 # (edge, op) choices; written for the surrogates as 8 tokens (token 5e + op for edge e, then
-# two end tokens: 2 "blocks" of 4, `strategies.surrogate_search.tokens`). We fit the MLP and
+# two end tokens: 2 "blocks" of 4, `strategies.surrogate_search.sequences`). We fit the MLP and
 # the LSTM ensembles (3 members each, smaller than PNAS's, to fit the quick profile) on N
 # random cells and rank **all the other cells**: Spearman and Kendall over the rest, and Kendall
 # among the rest's top 10%, where a search needs the order most. Several seeds (different
@@ -344,7 +342,7 @@ draw_cell(best_cell.to_cell(), title=f"best cell found by PNAS (accuracy {best_a
 # %%
 real = NASBench201()
 y_real = real.table("val_acc")                       # (15625,) cifar10-valid validation
-cell_tokens = [sb_tokens(i) for i in range(nb201.NUM_CELLS)]
+cell_tokens, vocab = sequences(spaces.get("nb201"), [nb201.index_to_ops(i) for i in range(nb201.NUM_CELLS)])
 SIZES, FIT_SEEDS = (20, 50, 100, 200), P.pick(3, 5)
 rows = []
 for kind in ("mlp", "lstm"):
@@ -352,9 +350,9 @@ for kind in ("mlp", "lstm"):
         for seed in range(FIT_SEEDS):
             train = np.random.default_rng(seed).choice(nb201.NUM_CELLS, n, replace=False)
             rest = np.setdiff1d(np.arange(nb201.NUM_CELLS), train)
-            ens = Ensemble(kind, n_models=P.pick(3, 5), seed=seed, vocab_size=SB_VOCAB,
+            ens = Ensemble(kind, n_models=P.pick(3, 5), seed=seed, vocab_size=vocab,
                            embed_dim=P.pick(32, 100), hidden=P.pick(64, 100))
-            ens.fit([cell_tokens[i] for i in train], y_real[train], epochs=100)
+            ens.fit([cell_tokens[i] for i in train], y_real[train], num_epochs=100)
             pred, _ = ens.predict([cell_tokens[i] for i in rest])
             top = rest[y_real[rest] >= np.quantile(y_real[rest], 0.9)]
             pred_top = pred[np.isin(rest, top)]
@@ -411,20 +409,27 @@ print(f"from N = {SIZES[0]} to N = {SIZES[-1]} cells, Kendall's tau on the unsee
 # ## The paper beside this run
 
 # %%
-display(Markdown(f"""
-| | PNAS (Liu et al. 2018, arXiv 1712.00559) | this run ({P.name} profile) |
-|---|---|---|
-| search space | 8 ops, B = 5 blocks, add only: {pnas.space_size(5):.1e} cells | {len(OPS)} ops, B = {B}: {pnas.space_size(B, len(OPS)):,} cells |
-| beam | K = 256 | K = {K} |
-| models trained | 136 + 4 x 256 = 1,160 | {len(search.history)} (formula: {pnas.models_trained(B, K, len(OPS))}) |
-| children | CIFAR-10, 20 epochs, N = 2, F = 24 (our notes; not verified against the paper) | {splits.name}, {CHILD_EPOCHS} epoch(s), {CHILD} |
-| surrogate | MLP and LSTM ensembles of 5 | the same; the MLP picks the beam |
-| against NASNet's RL search | up to 5 times fewer models, 8 times less compute | not compared here |
-| against random search | | best {best_acc:.3f} vs {rs_acc:.3f} with {len(pnas_scores)} models each (one seed) |
-| search cost | about 225 GPU-days (DARTS' Table 1, arXiv 1806.09055) | {pnas_seconds:.0f} s of child training; {pnas_macs / random_macs:.2f}x the compute of random search |
-| CIFAR-10 | 3.41 ± 0.09% error, 3.2M parameters (DARTS' Table 1) | not run on CIFAR-10 |
-| surrogates on the real NAS-Bench-201 (Kendall's tau on the unseen cells, N = {SIZES[0]} / {SIZES[-1]}) | not in PNAS; predictor studies on NAS-Bench-201: White et al. 2021, arXiv 2104.01177 (figures; unverified) | MLP {summary['mlp', SIZES[0]]['kendall']:.2f} / {summary['mlp', SIZES[-1]]['kendall']:.2f}, LSTM {summary['lstm', SIZES[0]]['kendall']:.2f} / {summary['lstm', SIZES[-1]]['kendall']:.2f} (mean of {FIT_SEEDS} seeds) |
-"""))
+claims_table([
+    ("search space", f"8 ops, B = 5 blocks, add only: {pnas.space_size(5):.1e} cells", "1712.00559, sec. 3.1",
+     f"{len(OPS)} ops, B = {B}: {pnas.space_size(B, len(OPS)):,} cells"),
+    ("beam", "K = 256", "1712.00559 (unverified)", f"K = {K}"),
+    ("models trained", "136 + 4 x 256 = 1,160", "1712.00559, sec. 3.2",
+     f"{len(search.history)} (formula: {pnas.models_trained(B, K, len(OPS))})"),
+    ("children", "CIFAR-10, 20 epochs, N = 2, F = 24", "1712.00559 (unverified)",
+     f"{splits.name}, {CHILD_EPOCHS} epoch(s), {CHILD}"),
+    ("surrogate", "MLP and LSTM ensembles of 5", "1712.00559, sec. 3.3", "the same; the MLP picks the beam"),
+    ("against NASNet's RL search", "up to 5 times fewer models, 8 times less compute", "1712.00559, abstract",
+     "not compared here"),
+    ("against random search", "", "", f"best {best_acc:.3f} vs {rs_acc:.3f} with {len(pnas_scores)} models each (one seed)"),
+    ("search cost", "about 225 GPU-days", "1806.09055 (DARTS), Table 1",
+     f"{pnas_seconds:.0f} s of child training; {pnas_macs / random_macs:.2f}x the compute of random search"),
+    ("CIFAR-10", "3.41 ± 0.09% error, 3.2M parameters", "1806.09055 (DARTS), Table 1", "not run on CIFAR-10"),
+    (f"surrogates on the real NAS-Bench-201 (Kendall's tau on the unseen cells, N = {SIZES[0]} / {SIZES[-1]})",
+     "not in PNAS; predictor studies on NAS-Bench-201: White et al. 2021 (figures; unverified)", "2104.01177",
+     f"MLP {summary['mlp', SIZES[0]]['kendall']:.2f} / {summary['mlp', SIZES[-1]]['kendall']:.2f}, LSTM "
+     f"{summary['lstm', SIZES[0]]['kendall']:.2f} / {summary['lstm', SIZES[-1]]['kendall']:.2f} (mean of {FIT_SEEDS} seeds)"),
+], run=f"this run ({P.name} profile)")
+
 
 # %% [markdown]
 # Why they differ: the paper's surrogates learn from 136 to over a thousand children trained for

@@ -28,20 +28,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from IPython.display import Markdown, display
 from ipywidgets import SelectionSlider, interact
 from sklearn.decomposition import PCA
 
-from naslib_mini.compare import Discrete, compare
-from naslib_mini.compare_stats import bootstrap_ci, format_leaderboard, verdict
+from naslib_mini import spaces
+from naslib_mini.benchmarks.real import NASBench201
+from naslib_mini.compare import Discrete, compare, contenders, format_leaderboard
 from naslib_mini.config import get_profile
-from naslib_mini.contenders import random_search, regularized_evolution, tokens_to_cell
-from naslib_mini.metrics import spearman
-from naslib_mini.nasbench201 import NASBench201
+from naslib_mini.metrics import bootstrap_ci, spearman, verdict
 from naslib_mini.spaces import nb201
-from naslib_mini.strategies.nao import NAO, NAOSearch, nb201_sample, nb201_tokens, nb201_valid
+from naslib_mini.strategies.nao import NAO, NAOSearch
 from naslib_mini.viz.compare_plots import plot_regret
 from naslib_mini.viz.search_plots import plot_embedding, plot_lines, plot_predicted_vs_true
+from naslib_mini.viz.tables import claims_table
 
 P = get_profile(PROFILE)
 torch.manual_seed(SEED)
@@ -59,6 +58,15 @@ print(f"{P.name} profile; the real NAS-Bench-201: {len(bench):,} cells, best cif
 # input to the output, the cell ignores its input.
 
 # %%
+NB201 = spaces.get("nb201")  # its token view: space.to_tokens(cell), space.from_tokens(ids)
+
+
+def tokens(cells) -> torch.Tensor:
+    """Cells (any form nb201 reads) -> their op ids, (B, 6) long."""
+    return torch.tensor([NB201.to_tokens(c) for c in cells])
+
+
+# %%
 # NBVAL_CHECK_OUTPUT
 print("ops (token ids 0..4):", list(enumerate(nb201.OPS)))
 print("edges in order:", nb201.EDGES)
@@ -66,7 +74,7 @@ print(f"sequences: 5^6 = {5 ** 6:,} = {nb201.NUM_CELLS:,} cells")
 connected = sum(nb201.is_connected(i) for i in range(nb201.NUM_CELLS))
 print(f"connected (input reaches output): {connected:,}; degenerate: {nb201.NUM_CELLS - connected:,}")
 example = nb201.index_to_ops(9_000)
-print("cell 9000:", nb201.ops_to_string(example), "->", nb201_tokens([example])[0].tolist())
+print("cell 9000:", nb201.ops_to_string(example), "->", NB201.to_tokens(example))
 
 # %% [markdown]
 # ## Three parts, one loss
@@ -87,7 +95,7 @@ print("cell 9000:", nb201.ops_to_string(example), "->", nb201_tokens([example])[
 # %%
 model = NAO(vocab=len(nb201.OPS), seq_len=len(nb201.EDGES), emb=P.pick(32, 48),
             hidden=P.pick(64, 96), lam=0.8)
-x = nb201_tokens([example, nb201.index_to_ops(123), nb201.index_to_ops(4567)])  # (3, 6)
+x = tokens([example, 123, 4567])  # (3, 6)
 y = torch.tensor([0.2, 0.5, 0.9])
 with torch.no_grad():
     out, _ = model.enc_rnn(model.enc_emb(x))                       # (3, 6, H)
@@ -118,20 +126,21 @@ def score_ops(cell):
     return bench.query(cell, "val_acc")
 
 
-def score_tokens(tokens):
-    return score_ops(tuple(nb201.OPS[t] for t in tokens))
+def score_tokens(ids):
+    return score_ops(NB201.from_tokens(ids))
 
 
 rng = np.random.default_rng(SEED)
-cells = [nb201_sample(rng) for _ in range(N_TRAIN + N_TEST)]
+cells = [NB201.to_tokens(NB201.sample(rng)) for _ in range(N_TRAIN + N_TEST)]
 acc = np.array([score_tokens(c) for c in cells])
 lo, hi = acc[:N_TRAIN].min(), acc[:N_TRAIN].max()
 scale = lambda a: (a - lo) / (hi - lo)  # noqa: E731  accuracy -> [0, 1] on the training set
 X_train, X_test = torch.tensor(cells[:N_TRAIN]), torch.tensor(cells[N_TRAIN:])
 y_train, y_test = torch.tensor(scale(acc[:N_TRAIN])), scale(acc[N_TRAIN:])
-history = model.fit(X_train, y_train, epochs=P.pick(30, 200), lr=1e-2, batch_size=50, seed=SEED)
-plot_lines(range(1, len(history) + 1), {k: [h[k] for h in history] for k in history[0]},
-           xlabel="epoch", ylabel="loss", title="L, L_pp and L_rec while training")
+history = model.fit(X_train, y_train, num_epochs=P.pick(30, 200), lr=1e-2, batch_size=50, seed=SEED)
+plot_lines(history["epoch"], {"L": history["train_loss"], "L_pp": history["predict"],
+                              "L_rec": history["reconstruct"]},
+           xlabel="epoch", ylabel="loss", title="L, L_pp and L_rec while training (train.fit)")
 
 # %%
 with torch.no_grad():
@@ -199,12 +208,12 @@ true_top = np.array([score_tokens(c) for c in top.tolist()])
 def eta_study(eta):
     new, fb, fa = model.ascend(top, eta)
     moved = (new != top).any(1).numpy()
-    cells_new = [tuple(nb201.OPS[t] for t in c) for c in new.tolist()]
+    cells_new = [NB201.from_tokens(c) for c in new.tolist()]  # any 6 ids in 0..4 are a cell
     true_new = np.array([score_ops(c) for c in cells_new])
     with torch.no_grad():
         f_decoded = model.predict(model.encode(new)[0])  # what the predictor says of the decode
     return {
-        "valid": np.mean([nb201_valid(c) for c in new.tolist()]),
+        "valid": len(cells_new) / len(new),
         "connected": np.mean([nb201.is_connected(c) for c in cells_new]),
         "changed": moved.mean(),
         "new": np.mean([m and tuple(c) not in known for m, c in zip(moved, new.tolist())]),
@@ -263,7 +272,7 @@ print(f"eta = 10: {r10['changed']:.0%} of decodes changed ({r10['new']:.0%} new)
 
 # %%
 with torch.no_grad():
-    E_all = model.encode(nb201_tokens(range(nb201.NUM_CELLS)))[0].numpy()  # (15625, H)
+    E_all = model.encode(tokens(range(nb201.NUM_CELLS)))[0].numpy()  # (15625, H)
 pca = PCA(n_components=2, random_state=SEED).fit(E_all)
 points = pca.transform(E_all)
 values = bench.table("val_acc")
@@ -300,19 +309,19 @@ interact(show_embedding, eta=SelectionSlider(options=[1.0, 5.0, 10.0, 20.0, 30.0
 # %%
 BUDGET, SEEDS = P.pick(100, 300), P.pick(20, 50)
 NAO_SETTINGS = dict(n_init=P.pick(20, 50), top_k=P.pick(10, 25), eta=10.0,
-                    epochs=P.pick(15, 50), lr=1e-2, batch_size=32)
+                    num_epochs=P.pick(15, 50), lr=1e-2, batch_size=32)
 naos = []  # every NAOSearch built, to read its counters afterwards
 
 
 def make_nao(seed):
-    nao = NAOSearch(nb201_sample, vocab=5, seq_len=6, valid=nb201_valid, seed=seed, **NAO_SETTINGS)
+    nao = NAOSearch(NB201, seed=seed, **NAO_SETTINGS)
     naos.append(nao)
     return nao
 
 
-res = compare({"NAO": Discrete(make_nao, tokens_to_cell),
-               "regularized evolution": regularized_evolution(20, 5),
-               "random search": random_search()}, BUDGET, SEEDS, bench=bench)
+res = compare({"NAO": Discrete(make_nao),
+               "regularized evolution": contenders.regularized_evolution(20, 5),
+               "random search": contenders.random_search()}, BUDGET, SEEDS, bench=bench)
 plot_regret(res, linthresh=0.1, title=f"the real NAS-Bench-201: CIFAR-10 test regret, mean and 95% CI "
             f"over {SEEDS} seeds")
 print(format_leaderboard(res.leaderboard()))
@@ -356,21 +365,26 @@ print(f"NAO over {len(naos)} seeds: {np.mean([s.rounds for s in naos]):.1f} roun
 n_decoded = sum(s.accepted for s in naos)
 n_random = sum(s.random for s in naos)
 sd = {n: acc[n].std(ddof=1) for n in res.names}
-display(Markdown(f"""
-| | paper | this run ({P.name} profile) |
-|---|---|---|
-| loss weight lambda | 0.8 (NAO's official code) | {model.lam} |
-| step size eta | 10, 20, 30 | {NAO_SETTINGS['eta']} (2 eta, 3 eta when too few decodes are new) |
-| encoder, decoder | 1-layer LSTM encoder (hidden 96), LSTM decoder with attention (official code) | the same, hidden {model.enc_rnn.hidden_size} |
-| new architectures per round | 100, moved from the top 100 | up to {NAO_SETTINGS['top_k']} from the top {NAO_SETTINGS['top_k']} |
-| NAONet, CIFAR-10 | 2.11% error (Luo et al. 2018, arXiv 1808.07233) | not trained here |
-| NAO-WS, CIFAR-10 | 3.53% error in 7 hours on 1 GPU | not trained here |
-| NAO on NAS-Bench-201, CIFAR-10 test | not reported | {acc['NAO'].mean():.2f} ± {sd['NAO']:.2f} (mean ± sd, {SEEDS} seeds, {BUDGET} lookups) |
-| REA on NAS-Bench-201, CIFAR-10 test | 93.92 ± 0.30 (unverified) | {acc['regularized evolution'].mean():.2f} ± {sd['regularized evolution']:.2f} |
-| random search on NAS-Bench-201, CIFAR-10 test | 93.70 ± 0.36 (unverified) | {acc['random search'].mean():.2f} ± {sd['random search']:.2f} |
-| best cell of the space | 94.37 | {100 * res.best:.2f} |
-| where NAO's cells came from | | {n_decoded} decoded by ascent, {n_random} random (all seeds) |
-"""))
+claims_table([
+    ("loss weight lambda", "0.8", "1808.07233, official code", f"{model.lam}"),
+    ("step size eta", "10, 20, 30", "1808.07233",
+     f"{NAO_SETTINGS['eta']} (2 eta, 3 eta when too few decodes are new)"),
+    ("encoder, decoder", "1-layer LSTM encoder (hidden 96), LSTM decoder with attention",
+     "1808.07233, official code", f"the same, hidden {model.enc_rnn.hidden_size}"),
+    ("new architectures per round", "100, moved from the top 100", "1808.07233",
+     f"up to {NAO_SETTINGS['top_k']} from the top {NAO_SETTINGS['top_k']}"),
+    ("NAONet, CIFAR-10", "2.11% error", "1808.07233", "not trained here"),
+    ("NAO-WS, CIFAR-10", "3.53% error in 7 hours on 1 GPU", "1808.07233", "not trained here"),
+    ("NAO on NAS-Bench-201, CIFAR-10 test", "not reported", "",
+     f"{acc['NAO'].mean():.2f} ± {sd['NAO']:.2f} (mean ± sd, {SEEDS} seeds, {BUDGET} lookups)"),
+    ("REA on NAS-Bench-201, CIFAR-10 test", "93.92 ± 0.30", "2001.00326 (unverified)",
+     f"{acc['regularized evolution'].mean():.2f} ± {sd['regularized evolution']:.2f}"),
+    ("random search on NAS-Bench-201, CIFAR-10 test", "93.70 ± 0.36", "2001.00326 (unverified)",
+     f"{acc['random search'].mean():.2f} ± {sd['random search']:.2f}"),
+    ("best cell of the space", "94.37", "2001.00326", f"{100 * res.best:.2f}"),
+    ("where NAO's cells came from", "", "", f"{n_decoded} decoded by ascent, {n_random} random (all seeds)"),
+], run=f"this run ({P.name} profile)")
+
 
 # %% [markdown]
 # Why they differ: the paper searched a space of about $10^{17}$ NASNet-style architectures, where
@@ -400,8 +414,9 @@ display(Markdown(f"""
 #    embedding to be invertible.*
 # 2. **Many small steps.** Compare one step of eta = 30 with three steps of eta = 10
 #    (`model.ascend(top, 10, steps=3)`). Which moves further, and which gains more in truth?
-# 3. **A stricter validity.** Run `NAOSearch` with `valid=nb201.is_connected` (degenerate cells
-#    rejected). How many decodes are rejected, and does the best-so-far curve move? *Hint: compare
-#    `s.invalid` per seed.*
+# 3. **A stricter validity.** Subclass `nb201.NB201Space` so that `from_tokens` raises
+#    `nb201.NB201Error` for a cell that is not `nb201.is_connected` (degenerate cells rejected), and
+#    run `NAOSearch` on it. How many decodes are rejected, and does the best-so-far curve move?
+#    *Hint: compare `s.invalid` per seed.*
 # 4. **The predictor alone.** Use the trained predictor to rank all 15,625 cells and evaluate only
 #    its top 100. How does that compare with the NAO loop at the same budget?

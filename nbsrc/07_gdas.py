@@ -35,8 +35,8 @@ import torch.nn.functional as F
 from ipywidgets import SelectionSlider, interact
 
 from naslib_mini import data
-from naslib_mini.benchmark import Benchmark
-from naslib_mini.nasbench201 import NASBench201, judged_on_cifar
+from naslib_mini.benchmarks.digits import Benchmark
+from naslib_mini.benchmarks.real import NASBench201, judged_on_cifar
 from naslib_mini.config import get_profile
 from naslib_mini.genotypes import DARTS_PRIMITIVES
 from naslib_mini.oneshot.config import DARTSConfig, GDASConfig

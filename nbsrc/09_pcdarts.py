@@ -36,8 +36,8 @@ import torch
 from ipywidgets import SelectionSlider, interact
 
 from naslib_mini import data
-from naslib_mini.benchmark import Benchmark
-from naslib_mini.nasbench201 import judged_on_cifar
+from naslib_mini.benchmarks.digits import Benchmark
+from naslib_mini.benchmarks.real import judged_on_cifar
 from naslib_mini.config import get_profile
 from naslib_mini.genotypes import DARTS_PRIMITIVES
 from naslib_mini.networks import CellNetwork

@@ -39,10 +39,10 @@ import numpy as np
 from IPython.display import display
 from ipywidgets import IntSlider, interact
 
-from naslib_mini import data
-from naslib_mini.benchmark import Benchmark
-from naslib_mini.nasbench201 import judged_on_cifar
-from naslib_mini.benchmark_build import BuildConfig
+from naslib_mini import data, spaces
+from naslib_mini.benchmarks.digits import Benchmark
+from naslib_mini.benchmarks.real import judged_on_cifar
+from naslib_mini.benchmarks.recipe import BuildConfig
 from naslib_mini.config import get_profile
 from naslib_mini.metrics import count_macs, kendall_tau, spearman
 from naslib_mini.oneshot.config import FairNASConfig
@@ -372,7 +372,7 @@ def objectives(ops):
 
 
 t0 = time.perf_counter()
-search = nsga2.NSGA2(nb201.sample, nb201.mutate, pop_size=P.pick(16, 50), key=nb201.class_id,
+search = nsga2.NSGA2(spaces.get("nb201"), pop_size=P.pick(16, 50), key=nb201.class_id,
                      seed=SEED).run(objectives, generations=P.pick(5, 30))
 front_cells, front_F = search.archive_front()
 print(f"{search.generation - 1} generations, {search.n_evaluations} classes scored by the "

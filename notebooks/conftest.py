@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from naslib_mini.benchmark import ASSET
+from naslib_mini.benchmarks.digits import ASSET
 
 
 def _needs_benchmark(path: Path) -> bool:
@@ -16,7 +16,7 @@ def _needs_benchmark(path: Path) -> bool:
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("NASLIB_MINI_BENCHMARK") or Path(ASSET).exists():
         return
-    reason = f"no packed benchmark at {ASSET}: run `python -m naslib_mini.benchmark build` and `pack`"
+    reason = f"no packed benchmark at {ASSET}: run `python -m naslib_mini.benchmarks build` and `pack`"
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix == ".ipynb" and _needs_benchmark(path):

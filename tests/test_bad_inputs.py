@@ -16,7 +16,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from naslib_mini import augment, benchmark, benchmark_build as bb, compare as cmp, contenders
+from types import SimpleNamespace
+
+from naslib_mini import augment, compare as cmp
 from naslib_mini import data, spaces
 from naslib_mini.checks import CorruptFileError
 from naslib_mini.config import PROFILES, get_profile
@@ -30,8 +32,10 @@ from naslib_mini.oneshot.densenas_search import DenseNAS
 from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
 from naslib_mini.oneshot.search import search
 from naslib_mini.oneshot.single_path import make_sampler
+from naslib_mini.benchmarks import build as bb
 from naslib_mini.spaces import nasnet, nb201, zoph
-from naslib_mini.strategies import random_search
+from naslib_mini.strategies import run
+from naslib_mini.strategies.random_search import RandomSearch
 from naslib_mini.strategies.evolution import LocalSearch, RegularizedEvolution
 from naslib_mini.strategies.nsga2 import NSGA2
 from naslib_mini.train import Callback, evaluate, fit
@@ -353,8 +357,7 @@ def _saved(c, obj):
     return str(p)
 
 
-def _nb201_sample(rng):
-    return nb201.sample(rng)
+NB201 = spaces.get("nb201")
 
 
 SPACES = [
@@ -374,7 +377,7 @@ SPACES = [
      "combiners"),
     ("pnas-B-negative", lambda c: spaces.get("pnas", B=-1), ValueError, "B"),
     ("fairnas-n_layers-20", lambda c: spaces.get("fairnas", n_layers=20), ValueError, "n_layers"),
-    ("densenas-space-int", lambda c: spaces.get("densenas", space=5), TypeError, "space"),
+    ("densenas-lattice-int", lambda c: spaces.get("densenas", lattice=5), TypeError, "lattice"),
     ("nb201-any-setting", lambda c: spaces.get("nb201", n_nodes=3), TypeError, "n_nodes"),
     ("unknown-space", lambda c: spaces.get("nasbench101"), ValueError, "nasbench101"),
     ("space-none", lambda c: spaces.get(None), ValueError, "None"),
@@ -384,7 +387,7 @@ SPACES = [
     ("nb201-float", lambda c: nb201.to_ops(3.5), nb201.NB201Error, "float"),
     ("nb201-unknown-op", lambda c: nb201.to_ops(["conv"] + ["none"] * 5), nb201.NB201Error,
      "conv"),
-    ("nb201-string-two-groups", lambda c: nb201.string_to_ops("|none~0|+|none~0|none~1|"),
+    ("nb201-string-two-groups", lambda c: nb201.to_ops("|none~0|+|none~0|none~1|"),
      nb201.NB201Error, "3 groups"),
     ("cell-unknown-op", lambda c: Cell.from_string("|bad_op~0|sep_conv_3x3~1|"), GenotypeError,
      "bad_op"),
@@ -398,50 +401,46 @@ SPACES = [
     ("cellnetwork-reduction-out-of-range", lambda c: CellNetwork(DARTS_V2, layers=3,
                                                                  reductions=(5,)),
      ValueError, "reductions"),
-    ("zoph-token-out-of-range", lambda c: zoph.tokens_to_arch([9, 0, 0, ()], 1), zoph.ZophError,
-     "height token 9"),
-    ("nasnet-token-out-of-range", lambda c: nasnet.tokens_to_genotype([0, 0, 99, 0] * 2, 1),
+    ("zoph-token-out-of-range", lambda c: spaces.get("zoph", n_layers=1).from_tokens([9, 0, 0, ()]),
+     zoph.ZophError, "height token 9"),
+    ("nasnet-token-out-of-range", lambda c: spaces.get("nasnet", B=1).from_tokens([0, 0, 99, 0]),
      nasnet.NasnetError, "token 2"),
-    ("nasnet-token-negative", lambda c: nasnet.tokens_to_genotype([0, -1, 0, 0] * 2, 1),
+    ("nasnet-token-negative", lambda c: spaces.get("nasnet", B=1).from_tokens([0, -1, 0, 0]),
      nasnet.NasnetError, "token 1"),
-    ("controller-token-5", lambda c: contenders.tokens_to_cell([5, 0, 0, 0, 0, 0]), ValueError,
-     "token 0"),
-    ("controller-token-negative", lambda c: contenders.tokens_to_cell([0, 0, -1, 0, 0, 0]),
-     ValueError, "token 2"),
-    ("controller-five-tokens", lambda c: contenders.tokens_to_cell([0] * 5), nb201.NB201Error,
-     "6 op ids"),
+    ("nb201-token-5", lambda c: NB201.from_tokens([5, 0, 0, 0, 0, 0]), ValueError, "token 0"),
+    ("nb201-token-negative", lambda c: NB201.from_tokens([0, 0, -1, 0, 0, 0]), ValueError,
+     "token 2"),
+    ("nb201-five-tokens", lambda c: NB201.from_tokens([0] * 5), nb201.NB201Error, "6 tokens"),
+    ("darts-token-float", lambda c: spaces.get("darts").from_tokens([0.5] + [0] * 11),
+     ValueError, "token 0"),
 ]
 
 STRATEGIES = [
-    ("run-budget-negative", lambda c: random_search.run(
-        random_search.RandomSearch(_nb201_sample), lambda a: 0.5, -3), ValueError, "budget"),
-    ("run-budget-zero", lambda c: random_search.run(
-        random_search.RandomSearch(_nb201_sample), lambda a: 0.5, 0), ValueError, "budget"),
-    ("run-budget-float", lambda c: random_search.run(
-        random_search.RandomSearch(_nb201_sample), lambda a: 0.5, 2.5), TypeError, "budget"),
-    ("run-evaluate-str", lambda c: random_search.run(
-        random_search.RandomSearch(_nb201_sample), "f", 3), TypeError, "evaluate"),
-    ("random-sample-str", lambda c: random_search.RandomSearch("nb201"), TypeError, "sample"),
-    ("random-seed-negative", lambda c: random_search.RandomSearch(_nb201_sample, seed=-1),
-     ValueError, "seed"),
-    ("random-tell-nan", lambda c: random_search.RandomSearch(_nb201_sample).tell(0, math.nan),
-     ValueError, "score"),
-    ("random-tell-str", lambda c: random_search.RandomSearch(_nb201_sample).tell(0, "0.5"),
-     TypeError, "score"),
-    ("evolution-population-zero", lambda c: RegularizedEvolution(
-        nb201.sample, nb201.mutate, population_size=0), ValueError, "population_size"),
-    ("evolution-sample_size-zero", lambda c: RegularizedEvolution(
-        nb201.sample, nb201.mutate, sample_size=0), ValueError, "sample_size"),
-    ("evolution-mutate-int", lambda c: RegularizedEvolution(nb201.sample, 5), TypeError,
-     "mutate"),
-    ("evolution-tell-inf", lambda c: RegularizedEvolution(nb201.sample, nb201.mutate).tell(
-        0, math.inf), ValueError, "score"),
-    ("local-max_tries-zero", lambda c: LocalSearch(nb201.sample, nb201.neighbours, max_tries=0),
-     ValueError, "max_tries"),
-    ("local-tell-nan", lambda c: LocalSearch(nb201.sample, nb201.neighbours).tell(0, math.nan),
-     ValueError, "score"),
-    ("nsga2-generations-negative", lambda c: NSGA2(nb201.sample, nb201.mutate).run(
-        lambda a: (0.0, 1.0), -1), ValueError, "generations"),
+    ("run-budget-negative", lambda c: run(
+        RandomSearch(NB201), lambda a: 0.5, -3), ValueError, "budget"),
+    ("run-budget-zero", lambda c: run(
+        RandomSearch(NB201), lambda a: 0.5, 0), ValueError, "budget"),
+    ("run-budget-float", lambda c: run(
+        RandomSearch(NB201), lambda a: 0.5, 2.5), TypeError, "budget"),
+    ("run-evaluate-str", lambda c: run(
+        RandomSearch(NB201), "f", 3), TypeError, "evaluate"),
+    ("random-space-str", lambda c: RandomSearch("nb201"), TypeError, "space"),
+    ("random-seed-negative", lambda c: RandomSearch(NB201, seed=-1), ValueError, "seed"),
+    ("random-tell-nan", lambda c: RandomSearch(NB201).tell(0, math.nan), ValueError, "score"),
+    ("random-tell-str", lambda c: RandomSearch(NB201).tell(0, "0.5"), TypeError, "score"),
+    ("evolution-population-zero", lambda c: RegularizedEvolution(NB201, population_size=0),
+     ValueError, "population_size"),
+    ("evolution-sample_size-zero", lambda c: RegularizedEvolution(NB201, sample_size=0),
+     ValueError, "sample_size"),
+    ("evolution-mutate-int", lambda c: RegularizedEvolution(
+        SimpleNamespace(sample=NB201.sample, mutate=5)), TypeError, "mutate"),
+    ("evolution-tell-inf", lambda c: RegularizedEvolution(NB201).tell(0, math.inf), ValueError,
+     "score"),
+    ("local-max_tries-zero", lambda c: LocalSearch(NB201, max_tries=0), ValueError, "max_tries"),
+    ("local-tell-nan", lambda c: LocalSearch(NB201).tell(0, math.nan), ValueError, "score"),
+    ("nsga2-pop_size-one", lambda c: NSGA2(NB201, pop_size=1), ValueError, "pop_size"),
+    ("nsga2-generations-negative", lambda c: NSGA2(NB201).run(lambda a: (0.0, 1.0), -1),
+     ValueError, "generations"),
     ("nsga2-nan-objective", lambda c: _nsga2_tell(math.nan), ValueError, "objectives"),
     ("sampler-unknown", lambda c: make_sampler("fair", 6, 5), ValueError, "fair"),
     ("sampler-n_layers-zero", lambda c: make_sampler("spos", 0, 5), ValueError, "n_layers"),
@@ -454,12 +453,12 @@ STRATEGIES = [
 
 
 def _nsga2_tell(value):
-    n = NSGA2(nb201.sample, nb201.mutate)
+    n = NSGA2(NB201)
     n.tell(n.ask(), (value, 1.0))
 
 
 def _discrete(seed):
-    return random_search.RandomSearch(nb201.sample, seed=seed)
+    return RandomSearch(NB201, seed=seed)
 
 
 COMPARE = [
@@ -678,10 +677,10 @@ def test_bad_input_is_refused_with_the_culprit_named(ctx, call, exc, culprit):
 def test_the_cli_refuses_zero_workers_in_one_line(tmp_path, capsys):
     wd = tmp_path / "w"
     with pytest.raises(SystemExit) as e:
-        benchmark.main(["build", "--workers", "0", "--workdir", str(wd), "--device", "cpu"])
+        bb.main(["build", "--workers", "0", "--workdir", str(wd), "--device", "cpu"])
     assert e.value.code == 2 and "workers" in capsys.readouterr().err and not wd.exists()
     with pytest.raises(SystemExit):
-        benchmark.main(["build", "--device", "tpu", "--workdir", str(wd)])
+        bb.main(["build", "--device", "tpu", "--workdir", str(wd)])
     assert "invalid choice" in capsys.readouterr().err and not wd.exists()
 
 

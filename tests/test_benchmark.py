@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_mini import benchmark_build as bb
-from naslib_mini.benchmark import Benchmark, signal_to_noise
+from naslib_mini.benchmarks import build as bb
+from naslib_mini.benchmarks.digits import Benchmark, signal_to_noise
 from naslib_mini.spaces import nb201
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(bb.ASSET),
-    reason="benchmark file not built yet: python -m naslib_mini.benchmark build, then pack")
+    reason="benchmark file not built yet: python -m naslib_mini.benchmarks build, then pack")
 
 EXAMPLE = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+"
            "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
@@ -34,7 +34,7 @@ def test_file_is_complete_and_small(bench):
 
 
 def test_query_by_index_tuple_and_string_agree(bench):
-    ops = nb201.string_to_ops(EXAMPLE)
+    ops = nb201.to_ops(EXAMPLE)
     idx = nb201.ops_to_index(ops)
     values = {bench.query(c) for c in (idx, ops, list(ops), EXAMPLE)}
     assert len(values) == 1

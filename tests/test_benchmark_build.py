@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from naslib_mini import benchmark_build as bb
+from naslib_mini.benchmarks import build as bb
 
 TINY = bb.BuildConfig(num_epochs=1, chunk=2, seeds=(0, 1))  # 1 class x 2 seeds per shard
 

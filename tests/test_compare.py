@@ -1,16 +1,18 @@
 """compare(): the budget accounting (nobody gets more lookups than the budget), regret on a
 hand-made table, determinism for fixed seeds, a strategy of one's own, the statistics."""
 import math
+from itertools import combinations
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from naslib_mini import contenders
-from naslib_mini.compare import (BudgetExhausted, Discrete, Driven, OneShot, Oracle, Truth,
-                                 cell_index, compare)
-from naslib_mini.compare_stats import ci95, format_leaderboard, seeds_needed, welch_p
+from naslib_mini.compare import (BudgetExhausted, Discrete, OneShot, Oracle, Truth, compare,
+                                 contenders, format_leaderboard)
+from naslib_mini.metrics import (MIN_SEEDS, bootstrap_ci, ci95, difference_ci, expected_random_regret,
+                                 lookups_to_reach, seeds_needed, verdict, welch_p)
 from naslib_mini.spaces import nb201
+from naslib_mini.spaces.nb201 import NB201Space, cell_index
 
 
 def synthetic_truth(seed=0, S=2):
@@ -94,20 +96,6 @@ def test_a_greedy_strategy_gets_exactly_its_budget():
         assert g.tells == run.info["asks"] >= 17
 
 
-def test_a_greedy_driver_is_stopped_by_the_oracle():
-    calls = []
-
-    def run(evaluate, seed):
-        rng = np.random.default_rng(seed)
-        while True:  # never stops on its own
-            evaluate(int(rng.integers(nb201.NUM_CELLS)))
-            calls.append(1)
-
-    res = compare({"driver": Driven(run)}, budget=9, seeds=[0], truth=TRUTH)
-    r = res.runs["driver"][0]
-    assert r.lookups == 9 and r.info["stopped_by"] == "budget" and len(calls) >= 9
-
-
 def test_a_strategy_that_only_repeats_is_stopped():
     res = compare({"stuck": lambda s: Fixed([5])}, budget=10, seeds=1, truth=TRUTH, max_asks=30)
     r = res.runs["stuck"][0]
@@ -119,8 +107,8 @@ def test_a_strategy_that_only_repeats_is_stopped():
 def test_no_course_strategy_exceeds_its_budget(name):
     spec = {"random": contenders.random_search(), "evolution": contenders.regularized_evolution(),
             "local": contenders.local_search(), "reinforce": contenders.reinforce(),
-            "nao": contenders.nao(n_init=10, top_k=10, epochs=2),
-            "surrogate": contenders.surrogate(n_init=10, K=10, epochs=3, n_random=20)}[name]
+            "nao": contenders.nao(n_init=10, top_k=10, num_epochs=2),
+            "surrogate": contenders.surrogate(n_init=10, K=10, num_epochs=3, n_random=20)}[name]
     res = compare({name: spec}, budget=25, seeds=[0, 1], truth=TRUTH, max_asks=75)
     for run in res.runs[name]:
         assert run.lookups <= 25
@@ -198,7 +186,7 @@ def test_compare_is_deterministic_for_fixed_seeds():
     def specs():
         return {"random": contenders.random_search(), "evolution": contenders.regularized_evolution(),
                 "reinforce": contenders.reinforce(),
-                "surrogate": contenders.surrogate(n_init=10, K=10, epochs=3, n_random=20)}
+                "surrogate": contenders.surrogate(n_init=10, K=10, num_epochs=3, n_random=20)}
     a = compare(specs(), budget=30, seeds=[0, 1], truth=TRUTH, max_asks=60)
     b = compare(specs(), budget=30, seeds=[0, 1], truth=TRUTH, max_asks=60)
     for name in a.names:
@@ -217,7 +205,7 @@ def test_a_strategy_of_ones_own_and_a_one_shot_method_plug_in():
             self.rng, self.history = np.random.default_rng(seed), []
 
         def ask(self):
-            ops = list(nb201.sample(self.rng))
+            ops = list(NB201Space().sample(self.rng))
             ops[int(self.rng.integers(6))] = "nor_conv_3x3"
             return nb201.ops_to_string(ops)
 
@@ -268,9 +256,6 @@ def test_confidence_interval_and_seeds_needed():
 
 
 def test_exact_random_search_expectation_matches_enumeration():
-    from itertools import combinations
-
-    from naslib_mini.compare_stats import expected_random_regret
     values = np.array([0.3, 0.9, 0.5, 0.9, 0.1, 0.7])  # a tie at the top
     regret = np.array([0.6, 0.0, 0.4, 0.2, 0.8, 0.1])
     for n in (1, 2, 4, 6):
@@ -282,10 +267,14 @@ def test_exact_random_search_expectation_matches_enumeration():
         assert expected_random_regret(values, regret, [n])[0] == pytest.approx(np.mean(brute))
     o = Oracle(TRUTH, budget=1, seed=4)
     assert o.values[123] == o(123)
+    draws = np.stack([values, values[::-1]])  # two oracles' answers
+    expected = [np.mean([expected_random_regret(v, regret, [n])[0] for v in draws]) for n in range(1, 7)]
+    for target in (0.5, 0.3, 0.15, 0.1, 0.0):
+        n = lookups_to_reach(draws, regret, target)
+        assert n == next((k + 1 for k, e in enumerate(expected) if e <= target), None)
 
 
 def test_bootstrap_interval_stays_in_range_and_needs_seeds():
-    from naslib_mini.compare_stats import MIN_SEEDS, bootstrap_ci, difference_ci, verdict
     x = np.array([0.0] * 18 + [0.05, 0.3])  # regrets: mostly 0, skewed
     lo, hi = bootstrap_ci(x)
     assert 0 <= lo <= x.mean() <= hi <= x.max()

@@ -6,7 +6,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from naslib_mini import contenders  # noqa: E402
+from naslib_mini.compare import contenders  # noqa: E402
 from naslib_mini.compare import OneShot, Truth, compare  # noqa: E402
 from naslib_mini.spaces import nb201  # noqa: E402
 from naslib_mini.viz import compare_plots as cp  # noqa: E402

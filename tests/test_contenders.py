@@ -3,11 +3,13 @@ returning a real cell without looking anything up."""
 import numpy as np
 import pytest
 
-from naslib_mini import contenders
-from naslib_mini.compare import Truth, compare
+from naslib_mini import spaces
+from naslib_mini.compare import Truth, compare, contenders
 from naslib_mini.oneshot.config import GDASConfig, SPOSConfig
 from naslib_mini.spaces import nb201
-from naslib_mini.strategies.surrogate_search import VOCAB, SurrogateSearch, tokens
+from naslib_mini.strategies.surrogate_search import SurrogateSearch, sequences
+
+NB201 = spaces.get("nb201")
 
 TARGET = ("nor_conv_3x3", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
           "nor_conv_3x3")
@@ -17,17 +19,18 @@ def matches(cell) -> float:
     return float(sum(a == b for a, b in zip(nb201.to_ops(cell), TARGET)))
 
 
-def test_tokens_are_8_per_cell_and_tell_cells_apart():
-    toks = {tuple(tokens(i)) for i in range(0, nb201.NUM_CELLS, 7)}
-    assert len(toks) == len(range(0, nb201.NUM_CELLS, 7))
-    t = tokens(TARGET)
-    assert len(t) == 8 and max(t) == VOCAB - 1 and t[:6] == [3, 6, 12, 18, 24, 28]
+def test_sequences_are_8_tokens_per_cell_and_tell_cells_apart():
+    cells = [nb201.index_to_ops(i) for i in range(0, nb201.NUM_CELLS, 7)]
+    toks, vocab = sequences(NB201, cells)
+    assert len({tuple(t) for t in toks}) == len(cells) and vocab == 31
+    (t,), _ = sequences(NB201, [TARGET])
+    assert len(t) == 8 and t[6:] == [vocab - 1] * 2 and t[:6] == [3, 6, 12, 18, 24, 28]
 
 
 def test_surrogate_search_never_repeats_and_climbs_a_toy_objective():
     found = []
     for seed in range(2):
-        s = SurrogateSearch(n_init=10, K=10, n_models=2, epochs=20, n_random=50, seed=seed)
+        s = SurrogateSearch(NB201, n_init=10, K=10, n_models=2, num_epochs=20, n_random=50, seed=seed)
         asked = []
         for _ in range(60):
             c = s.ask()
@@ -38,7 +41,7 @@ def test_surrogate_search_never_repeats_and_climbs_a_toy_objective():
         assert len(s.rounds) == 5 and all(r["candidates"] >= 10 for r in s.rounds)
     assert np.mean(found) >= 5  # random search's expected best of 60 is about 3.5
     with pytest.raises(ValueError):
-        SurrogateSearch(n_init=1)
+        SurrogateSearch(NB201, n_init=1)
 
 
 @pytest.fixture(scope="module")

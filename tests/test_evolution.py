@@ -3,9 +3,15 @@ and both finding a toy optimum more often than random search within the same bud
 import numpy as np
 import pytest
 
+from types import SimpleNamespace
+
+from naslib_mini import spaces
 from naslib_mini.spaces import nb201
+from naslib_mini.strategies import run
 from naslib_mini.strategies.evolution import LocalSearch, RegularizedEvolution
-from naslib_mini.strategies.random_search import RandomSearch, run
+from naslib_mini.strategies.random_search import RandomSearch
+
+NB201 = spaces.get("nb201")
 
 TARGET = ("nor_conv_3x3", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
           "nor_conv_3x3")
@@ -28,7 +34,7 @@ def random_table(seed=0):
 
 def test_population_respected_oldest_removed_children_one_edge_away():
     P, S = 10, 3
-    ev = RegularizedEvolution(nb201.sample, nb201.mutate, population_size=P, sample_size=S, seed=1)
+    ev = RegularizedEvolution(NB201, population_size=P, sample_size=S, seed=1)
     for k in range(60):
         before = list(ev.population)
         arch = ev.ask()
@@ -47,7 +53,7 @@ def test_population_respected_oldest_removed_children_one_edge_away():
 
 def test_tournament_winner_is_the_best_of_its_sample():
     # S much larger than P: every tournament sees the best member with near certainty
-    ev = RegularizedEvolution(nb201.sample, nb201.mutate, population_size=5, sample_size=200,
+    ev = RegularizedEvolution(NB201, population_size=5, sample_size=200,
                               seed=0)
     run(ev, matches, 5)
     top = max(ev.population, key=lambda m: m[1])[0]
@@ -57,32 +63,33 @@ def test_tournament_winner_is_the_best_of_its_sample():
 
 def test_evolution_rejects_bad_sizes():
     with pytest.raises(ValueError):
-        RegularizedEvolution(nb201.sample, nb201.mutate, population_size=0)
+        RegularizedEvolution(NB201, population_size=0)
     with pytest.raises(ValueError):
-        RegularizedEvolution(nb201.sample, nb201.mutate, sample_size=0).best()
+        RegularizedEvolution(NB201, sample_size=0).best()
 
 
 def test_local_search_moves_to_best_neighbour_and_restarts():
     f = random_table(3)
-    ls = LocalSearch(nb201.sample, nb201.neighbours, seed=0)
+    ls = LocalSearch(NB201, seed=0)
     scores = run(ls, f, 400)
     archs = [a for a, _ in ls.history]
     assert len(set(archs)) == len(archs) == len(scores)  # nothing evaluated twice
     assert ls.restarts >= 1  # a random landscape has local optima
     for (a, sa), (b, sb) in zip(ls.path, ls.path[1:]):
-        if b in nb201.neighbours(a):  # a move (not a restart): the best neighbour, better
+        if b in NB201.neighbours(a):  # a move (not a restart): the best neighbour, better
             assert sb > sa
-            assert sb == max(ls.known[n] for n in nb201.neighbours(a))
+            assert sb == max(ls.known[n] for n in NB201.neighbours(a))
     # every evaluated cell is a start or a neighbour of some accepted cell
     centres = [a for a, _ in ls.path]
-    assert all(any(c == a or c in nb201.neighbours(a) for a in centres) for c in archs)
+    assert all(any(c == a or c in NB201.neighbours(a) for a in centres) for c in archs)
     assert ls.best()[1] == max(scores)
 
 
 def test_local_search_stops_cleanly_when_the_space_is_exhausted():
-    space = [(0,), (1,), (2,)]
-    ls = LocalSearch(lambda rng: space[int(rng.integers(3))],
-                     lambda a: [s for s in space if s != a], seed=0, max_tries=200)
+    cells = [(0,), (1,), (2,)]  # a tiny space of three architectures, each next to the others
+    tiny = SimpleNamespace(sample=lambda rng: cells[int(rng.integers(3))],
+                           neighbours=lambda a: [s for s in cells if s != a])
+    ls = LocalSearch(tiny, seed=0, max_tries=200)
     run(ls, lambda a: float(a[0]), 3)
     assert ls.best() == ((2,), 2.0)
     with pytest.raises(RuntimeError):
@@ -90,14 +97,14 @@ def test_local_search_stops_cleanly_when_the_space_is_exhausted():
 
 
 @pytest.mark.parametrize("make", [
-    lambda s: RegularizedEvolution(nb201.sample, nb201.mutate, population_size=20,
+    lambda s: RegularizedEvolution(NB201, population_size=20,
                                    sample_size=5, seed=s),
-    lambda s: LocalSearch(nb201.sample, nb201.neighbours, seed=s),
+    lambda s: LocalSearch(NB201, seed=s),
 ], ids=["evolution", "local_search"])
 def test_finds_toy_optimum_more_often_than_random_search(make):
     budget, seeds = 200, 20
     found = sum(max(run(make(s), matches, budget)) == 6 for s in range(seeds))
-    found_rs = sum(max(run(RandomSearch(nb201.sample, s), matches, budget)) == 6
+    found_rs = sum(max(run(RandomSearch(NB201, s), matches, budget)) == 6
                    for s in range(seeds))
     # random search: P(hit 1 of 15,625 in 200 draws) ~ 1.3%; the walkers climb a smooth hill
     assert found >= seeds // 2 > found_rs

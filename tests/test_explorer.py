@@ -3,8 +3,8 @@ a student would (dropdowns and presets set programmatically, what it shows check
 import numpy as np
 import pytest
 
-from naslib_mini.benchmark import Benchmark
-from naslib_mini.nasbench201 import NASBench201
+from naslib_mini.benchmarks.digits import Benchmark
+from naslib_mini.benchmarks.real import NASBench201
 from naslib_mini.spaces import nb201
 from naslib_mini.viz import explorer as ex
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_mini import augment, benchmark_build as bb, data
+from naslib_mini import augment, data
+from naslib_mini.benchmarks import build as bb
 from naslib_mini.networks import SmallCNN
 from naslib_mini.train import fit
 
@@ -29,7 +30,8 @@ SCRIPT = r'''
 import io, os, signal, sys, time
 import torch
 torch.set_num_threads(1)
-from naslib_mini import benchmark_build as bb, train
+from naslib_mini import train
+from naslib_mini.benchmarks import build as bb
 from test_faults import TINY, run_fit
 
 mode, where = sys.argv[1], sys.argv[2]

@@ -25,7 +25,3 @@ def test_macs_of_known_layers():
 
 def test_latency_is_positive():
     assert metrics.measure_latency(nn.Linear(4, 4), (4,), reps=3) > 0
-
-
-def test_regret():
-    assert metrics.regret(0.9, 0.85) == pytest.approx(0.05)

@@ -11,10 +11,10 @@ import pytest
 from scipy.stats import kendalltau
 
 from naslib_mini.compare import Truth, compare
-from naslib_mini import contenders
-from naslib_mini.nasbench201 import ASSET, DATASETS, METRICS, NASBench201, judged_on_cifar
+from naslib_mini.compare import contenders
+from naslib_mini.benchmarks.real import ASSET, DATASETS, METRICS, NASBench201, judged_on_cifar
 from naslib_mini.spaces import nb201
-from naslib_mini.tabular import BenchmarkFileError
+from naslib_mini.benchmarks.tabular import BenchmarkFileError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.environ.get("NASLIB_MINI_NB201_SRC", os.path.join(ROOT, "..", "shared", "data", "nb201"))
@@ -85,7 +85,7 @@ def test_index_mapping_on_known_cells(real):
     assert by_hand(ROW0) == 4 * 5**5 + 2 * 5**4 + 1 * 5**3 + 2 * 5**2 + 1 * 5 + 1 == 13931
     assert real.from_nats_index(0) == 13931 and real.nats_index(ROW0) == 0
     assert real.nats_index(BEST[0]) == 6111  # the row of the CIFAR-10 optimum in NATS-Bench
-    assert real.index(BEST[0]) == by_hand(BEST[0]) == nb201.ops_to_index(nb201.string_to_ops(BEST[0]))
+    assert real.index(BEST[0]) == by_hand(BEST[0]) == nb201.ops_to_index(nb201.to_ops(BEST[0]))
     rec = real.record(BEST[0])
     assert rec["nats_index"] == 6111 and rec["string"] == BEST[0]
     assert round(100 * rec["cifar10"]["test_acc"], 2) == 94.37

@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 import torch
 
+from naslib_mini import spaces
 from naslib_mini.genotypes import Cell, GenotypeError
 from naslib_mini.ops import OPS
 from naslib_mini.spaces import nasnet
 from naslib_mini.spaces.nasnet import (NASNET_A, NASNET_OPS, Block, NasnetCell, NasnetError,
-                                       NasnetGenotype)
-from naslib_mini.spaces.nasnet_net import NasnetNetwork
+                                       NasnetGenotype, NasnetNetwork)
 from naslib_mini.utils import count_params
+from naslib_mini.viz.cells import draw_cell
 
 
 def test_the_13_ops_are_registered():
@@ -97,7 +98,7 @@ def test_string_round_trip():
     assert NasnetCell.from_string(NASNET_A.normal.to_string().replace(",", ", ")) == NASNET_A.normal
     rng = np.random.default_rng(0)
     for _ in range(20):
-        c = nasnet.sample(rng, B=5, combiners=nasnet.COMBINERS)
+        c = spaces.get("nasnet", combiners=nasnet.COMBINERS).sample(rng)
         assert NasnetCell.from_string(c.to_string()) == c and "out(" not in c.to_string()
     rule = replace(NASNET_A.reduce, concat=(6, 5, 4))  # the rule's own set is stored as None
     assert rule.concat is None and rule == replace(NASNET_A.reduce, concat=None)
@@ -105,12 +106,13 @@ def test_string_round_trip():
 
 def test_sample_is_uniform_and_valid():
     rng = np.random.default_rng(1)
-    cells = [nasnet.sample(rng, B=2, ops=NASNET_OPS[:3]) for _ in range(3000)]
+    space = spaces.get("nasnet", B=2, ops=NASNET_OPS[:3])
+    cells = [space.sample(rng) for _ in range(3000)]
     counts = np.bincount([c.blocks[1].in1 for c in cells], minlength=3)
     assert counts.sum() == 3000 and np.all(np.abs(counts - 1000) < 120)  # ~5.5 sigma
     assert {b.op1 for c in cells for b in c.blocks} == set(NASNET_OPS[:3])
     assert {b.combine for c in cells for b in c.blocks} == {"add"}
-    c0, c1 = nasnet.sample(np.random.default_rng(7)), nasnet.sample(np.random.default_rng(7))
+    c0, c1 = (spaces.get("nasnet").sample(np.random.default_rng(7)) for _ in range(2))
     assert c0 == c1 and c0.B == 5
 
 
@@ -118,7 +120,6 @@ def test_to_cell_feeds_the_drawing_and_networks():
     cell = NASNET_A.normal.to_cell()
     assert isinstance(cell, Cell) and cell.n_inputs == 2 and cell.edges_per_node == 2
     assert cell.output_nodes == (0, 2, 3, 4, 5, 6) and cell.primitives == NASNET_OPS
-    from naslib_mini.viz.cells import draw_cell
     assert draw_cell(NASNET_A.reduce.to_cell()) is not None
 
 
@@ -147,16 +148,15 @@ def test_network_rejects_what_it_cannot_build():
         NasnetNetwork(NasnetGenotype(NASNET_A.normal, NASNET_A.normal), C=8, N=1)
 
 
-def test_controller_tokens_build_valid_genotypes():
-    import numpy as np
-    from naslib_mini.spaces import nasnet
+def test_controller_tokens_build_valid_cells():
     rng = np.random.default_rng(0)
-    for B in (1, 2, 5):
-        steps = nasnet.controller_steps(B)
-        assert len(steps) == 8 * B
+    for B, combiners in ((1, ("add",)), (2, nasnet.COMBINERS), (5, ("add",))):
+        space = spaces.get("nasnet", B=B, combiners=combiners)
+        steps = space.token_steps()
+        assert len(steps) == (4 if len(combiners) == 1 else 5) * B  # the combiner only if searched
         for _ in range(5):
             tokens = [int(rng.integers(k)) for _, k in steps]
-            g = nasnet.tokens_to_genotype(tokens, B)
-            assert g.normal.B == B and g.reduce.B == B
-    with pytest.raises(nasnet.NasnetError, match="expected"):
-        nasnet.tokens_to_genotype([0, 0, 0], 2)
+            cell = space.from_tokens(tokens)
+            assert cell.B == B and space.to_tokens(cell) == tokens
+    with pytest.raises(NasnetError, match="expected 8 tokens"):
+        spaces.get("nasnet", B=2).from_tokens([0, 0, 0])

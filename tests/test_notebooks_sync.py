@@ -14,7 +14,7 @@ SOURCES = sorted((ROOT / "nbsrc").glob("*.py"))
 
 def _waits_for_benchmark(src) -> bool:
     """The notebook reads the tabular benchmark and its packed file is not in the package."""
-    from naslib_mini.benchmark import ASSET
+    from naslib_mini.benchmarks.digits import ASSET
     return "Benchmark(" in src.read_text() and not pathlib.Path(ASSET).exists()
 
 

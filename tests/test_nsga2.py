@@ -4,9 +4,11 @@ import itertools
 import numpy as np
 import pytest
 
+from naslib_mini import spaces
 from naslib_mini.spaces import nb201
-from naslib_mini.strategies import nsga2
-from naslib_mini.strategies.random_search import run
+from naslib_mini.strategies import nsga2, run
+
+NB201 = spaces.get("nb201")
 
 
 def _brute_fronts(F):
@@ -26,7 +28,7 @@ def test_fast_non_dominated_sort_matches_brute_force(seed, M):
     F = rng.integers(0, 4, size=(int(rng.integers(1, 30)), M)).astype(float)  # many ties
     fronts = nsga2.fast_non_dominated_sort(F)
     assert [sorted(f.tolist()) for f in fronts] == _brute_fronts(F)
-    r = nsga2.ranks(F)
+    r = nsga2.rank_and_crowding(F)[0]
     for i, j in itertools.permutations(range(len(F)), 2):
         if nsga2.dominates(F[i], F[j]):
             assert r[i] < r[j]
@@ -38,7 +40,7 @@ def test_fast_non_dominated_sort_matches_brute_force(seed, M):
 def test_pareto_mask_on_larger_sets():
     rng = np.random.default_rng(0)
     for F in (rng.random((300, 3)), rng.integers(0, 5, (300, 3)), rng.random((200, 2))):
-        assert nsga2.pareto_mask(F).tolist() == (nsga2.ranks(F) == 0).tolist()
+        assert nsga2.pareto_mask(F).tolist() == (nsga2.rank_and_crowding(F)[0] == 0).tolist()
 
 
 def _brute_crowding(F):
@@ -96,7 +98,7 @@ def test_nsga2_finds_a_known_front_and_is_elitist():
     F_all = np.array([_toy(nb201.index_to_ops(i)) for i in range(nb201.NUM_CELLS)], float)
     true_front = {tuple(f) for f in F_all[nsga2.pareto_mask(F_all)]}
     assert true_front == {(-k, k) for k in range(7)}
-    search = nsga2.NSGA2(nb201.sample, nb201.mutate, pop_size=16, seed=0).run(_toy, 25)
+    search = nsga2.NSGA2(NB201, pop_size=16, seed=0).run(_toy, 25)
     archs, F = search.best()
     assert {tuple(f) for f in F} <= true_front
     assert len({tuple(f) for f in F}) >= 6
@@ -110,16 +112,16 @@ def test_nsga2_finds_a_known_front_and_is_elitist():
 
 
 def test_nsga2_ask_tell_interface_and_errors():
-    search = nsga2.NSGA2(nb201.sample, nb201.mutate, pop_size=4, seed=1)
+    search = nsga2.NSGA2(NB201, pop_size=4, seed=1)
     with pytest.raises(ValueError, match="no generation"):
         search.best()
     arch = search.ask()
     assert search.ask() == arch  # asked again before told: the same one
     with pytest.raises(ValueError, match="ask\\(\\) returned"):
-        search.tell(nb201.mutate(arch, np.random.default_rng(0)), (0.0, 0.0))
+        search.tell(NB201.mutate(arch, np.random.default_rng(0)), (0.0, 0.0))
     scores = run(search, _toy, 12)  # the strategies' driver works: init + 2 generations
     assert len(scores) == 12 and search.generation == 3
     with pytest.raises(ValueError, match="pop_size"):
-        nsga2.NSGA2(nb201.sample, nb201.mutate, pop_size=1)
+        nsga2.NSGA2(NB201, pop_size=1)
     with pytest.raises(ValueError, match=r"\(N, M\)"):
         nsga2.fast_non_dominated_sort([1.0, 2.0])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from naslib_mini import spaces
 from naslib_mini.ops import OPS
 from naslib_mini.spaces import nasnet, pnas
 from naslib_mini.spaces.nasnet import NasnetCell, NasnetError
@@ -53,7 +54,7 @@ def test_models_trained_is_first_cells_plus_beam():
 def test_expand_children_valid_one_more_block():
     rng = np.random.default_rng(0)
     for B in (1, 2, 4):
-        cell = pnas.sample(rng, B)
+        cell = spaces.get("pnas", B=B).sample(rng)
         kids = pnas.expand(cell)
         assert len(kids) == len(set(kids)) == pnas.children_per_cell(B + 1) == (B + 2) ** 2 * 64
         for k in kids:
@@ -68,11 +69,11 @@ def test_expand_children_valid_one_more_block():
 
 
 def test_sample_is_valid_and_seeded():
-    a = [pnas.sample(np.random.default_rng(3), 5) for _ in range(2)]
+    a = [spaces.get("pnas", B=5).sample(np.random.default_rng(3)) for _ in range(2)]
     assert a[0] == a[1] and a[0].B == 5
     rng = np.random.default_rng(1)
     for _ in range(50):
-        c = pnas.sample(rng, int(rng.integers(1, 6)))
+        c = spaces.get("pnas", B=int(rng.integers(1, 6))).sample(rng)
         assert all(k.combine == "add" and k.op1 in PNAS_OPS and k.op2 in PNAS_OPS for k in c.blocks)
 
 
@@ -81,7 +82,7 @@ def test_encodings():
     assert V == 5 + 2 + 8
     rng = np.random.default_rng(2)
     for B in range(1, 6):
-        c = pnas.sample(rng, B)
+        c = spaces.get("pnas", B=B).sample(rng)
         toks, blocks = pnas.encode_tokens(c), pnas.encode_blocks(c)
         assert len(toks) == 4 * B and len(blocks) == B
         assert all(0 <= t < V for t in toks)
@@ -94,4 +95,4 @@ def test_encodings():
     with pytest.raises(NasnetError):  # conv_3x3 is a NASNet op, not a PNAS op
         pnas.encode_blocks(NasnetCell(((0, 1, "conv_3x3", "skip_connect"),)))
     with pytest.raises(NasnetError):
-        pnas.encode_tokens(pnas.sample(rng, 6))
+        pnas.encode_tokens(spaces.get("pnas", B=6).sample(rng))

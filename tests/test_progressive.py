@@ -3,12 +3,15 @@ grows the previous beam by one block, the surrogates are judged on the new cells
 import numpy as np
 import pytest
 
+from naslib_mini import spaces
 from naslib_mini.spaces import pnas
+from naslib_mini.strategies import run
 from naslib_mini.strategies.progressive import ProgressiveSearch, schedule
-from naslib_mini.strategies.random_search import RandomSearch, run
+from naslib_mini.strategies.random_search import RandomSearch
 
 OPS = pnas.PNAS_OPS[:3]
-FAST = dict(n_models=2, surrogate_epochs=30, surrogate_kwargs=dict(embed_dim=16, hidden=16))
+SPACE = spaces.get("pnas", B=3, ops=OPS)
+FAST = dict(n_models=2, num_epochs=30, surrogate_kwargs=dict(embed_dim=16, hidden=16))
 
 
 def toy(cell) -> float:
@@ -20,7 +23,7 @@ def toy(cell) -> float:
 
 @pytest.fixture(scope="module")
 def search():
-    s = ProgressiveSearch(B=3, K=6, ops=OPS, surrogates=("mlp", "lstm"), seed=0, **FAST)
+    s = ProgressiveSearch(SPACE, K=6, surrogates=("mlp", "lstm"), seed=0, **FAST)
     s.run(toy)
     return s
 
@@ -88,27 +91,29 @@ def test_beats_random_search_on_the_toy():
     budget = pnas.models_trained(B=3, K=6, n_ops=3)
     pn, rs = [], []
     for seed in range(3):
-        s = ProgressiveSearch(B=3, K=6, ops=OPS, seed=seed, **FAST)
+        s = ProgressiveSearch(SPACE, K=6, seed=seed, **FAST)
         s.run(toy)
         pn.append(s.best()[1])
-        r = RandomSearch(lambda rng: pnas.sample(rng, 3, OPS), seed=seed)
+        r = RandomSearch(SPACE, seed=seed)
         rs.append(max(run(r, toy, budget)))
     assert np.mean(pn) > np.mean(rs)
 
 
 def test_ask_tell_contract_and_bad_arguments():
-    s = ProgressiveSearch(B=2, K=2, ops=OPS[:1], **FAST)
+    s = ProgressiveSearch(spaces.get("pnas", B=2, ops=OPS[:1]), K=2, **FAST)
     cells = [s.ask() for _ in range(3)]  # 1 op: 3 unique one-block cells
     with pytest.raises(RuntimeError):
         s.ask()  # round 2 needs all of round 1 told
     with pytest.raises(ValueError):
-        s.tell(pnas.sample(np.random.default_rng(0), 2, OPS), 0.5)
+        s.tell(spaces.get("pnas", B=2, ops=OPS).sample(np.random.default_rng(0)), 0.5)
     for c in cells:
         s.tell(c, toy(c))
     with pytest.raises(ValueError):
         s.tell(cells[0], 0.0)  # told twice
     assert s.ask().B == 2
     with pytest.raises(ValueError):
-        ProgressiveSearch(surrogates=("mlp",), select="lstm")
+        ProgressiveSearch(SPACE, surrogates=("mlp",), select="lstm")
     with pytest.raises(ValueError):
-        ProgressiveSearch(K=0)
+        ProgressiveSearch(SPACE, K=0)
+    with pytest.raises(TypeError, match="pnas"):
+        ProgressiveSearch(spaces.get("nasnet"))

@@ -5,13 +5,15 @@ real processes."""
 import glob
 import os
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
-from naslib_mini import benchmark, benchmark_build as bb, data
-from naslib_mini.compare import Driven, Truth, compare
+from naslib_mini import data
+from naslib_mini.benchmarks import build as bb
+from naslib_mini.compare import Truth, compare
 from naslib_mini.networks import SmallCNN
 from naslib_mini.oneshot.config import DARTSConfig, FairNASConfig, GDASConfig
 from naslib_mini.oneshot.darts import DARTS
@@ -166,7 +168,7 @@ def test_default_workers_one_per_gpu_two_on_the_cpu(monkeypatch):
 def test_the_cli_passes_device_and_leaves_workers_to_the_default(monkeypatch):
     seen = {}
     monkeypatch.setattr(bb, "build", lambda *a, **k: seen.update(args=a, kwargs=k))
-    benchmark.main(["build", "--device", "cpu", "--workdir", "w"])
+    bb.main(["build", "--device", "cpu", "--workdir", "w"])
     assert seen == {"args": ("w", None, None), "kwargs": {"device": "cpu"}}
 
 
@@ -176,32 +178,31 @@ def _truth(n=50):
     return Truth(rng.random((2, n)), np.ones((2, n)), rng.random(n))
 
 
-def test_a_strategy_that_swallows_the_budget_signal_is_stopped():
-    calls = []
+class _Greedy(RandomSearch):
+    """Asks a new cell forever; a tell it cannot use is ignored."""
 
-    def stubborn(evaluate, seed):
-        rng = np.random.default_rng(seed)
-        while True:  # catches everything the oracle says and asks again
-            try:
-                calls.append(evaluate(int(rng.integers(50))))
-            except Exception:  # noqa: BLE001
-                pass
+    def ask(self):
+        return int(self.rng.integers(50))
 
-    res = compare({"stubborn": Driven(stubborn)}, budget=5, seeds=2, truth=_truth())
-    assert [r.lookups for r in res.runs["stubborn"]] == [5, 5]
-    assert all(r.info["stopped_by"] == "budget" and "after its budget" in r.info["stop_reason"]
-               for r in res.runs["stubborn"])
+
+def test_the_driver_stops_a_greedy_strategy_at_its_budget():
+    """Only the driver calls the oracle, so no strategy can catch the budget signal and go
+    on: the run ends when the budget is spent, exactly."""
+    res = compare({"greedy": lambda seed: _Greedy(SimpleNamespace(sample=lambda rng: 0), seed)}, budget=5,
+                  seeds=2, truth=_truth())
+    assert [r.lookups for r in res.runs["greedy"]] == [5, 5]
+    assert all(not r.info["stalled"] for r in res.runs["greedy"])
 
 
 def test_a_strategy_that_repeats_known_cells_forever_is_stopped():
-    def repeater(evaluate, seed):
-        evaluate(0)
-        while True:
-            evaluate(0)
+    class Repeater(_Greedy):
+        def ask(self):
+            return 0
 
-    res = compare({"rep": Driven(repeater)}, budget=5, seeds=1, truth=_truth(), max_asks=20)
+    res = compare({"rep": lambda seed: Repeater(SimpleNamespace(sample=lambda rng: 0), seed)}, budget=5,
+                  seeds=1, truth=_truth(), max_asks=20)
     run = res.runs["rep"][0]
-    assert run.lookups == 1 and run.info["stalled"] and "in a row" in run.info["stop_reason"]
+    assert run.lookups == 1 and run.info["stalled"] and run.info["asks"] == 20
 
 
 def test_a_failing_run_and_ctrl_c_keep_the_finished_runs():
@@ -214,7 +215,7 @@ def test_a_failing_run_and_ctrl_c_keep_the_finished_runs():
             return int(self.rng.integers(50))
 
     def make(seed):
-        s = Flaky(lambda rng: 0, seed=seed)
+        s = Flaky(SimpleNamespace(sample=lambda rng: 0), seed=seed)
         s.seed = seed
         return s
 

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from naslib_mini import spaces
 from naslib_mini.spaces import darts as space
 
 
@@ -19,10 +20,10 @@ def test_darts_paper_count():
 
 
 def test_sample_and_mutate_stay_in_space():
-    rng = np.random.default_rng(0)
+    rng, darts = np.random.default_rng(0), spaces.get("darts")
     for _ in range(50):
         c = space.sample(rng, n_nodes=4)
-        m = space.mutate(c, rng)
+        m = darts.mutate(c, rng)
         changed = [i for i, (a, b) in enumerate(zip(c.nodes, m.nodes)) if set(a) != set(b)]
         assert len(changed) <= 1  # one edge of one node at most
         for node in m.nodes:

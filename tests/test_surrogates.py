@@ -4,6 +4,7 @@ import pytest
 import scipy.stats
 import torch
 
+from naslib_mini import spaces
 from naslib_mini.spaces import pnas
 from naslib_mini.surrogates import (Ensemble, LSTMSurrogate, MLPSurrogate, pad_tokens,
                                     rank_correlations)
@@ -20,7 +21,7 @@ def toy(cell):
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(0)
-    cells = [pnas.sample(rng, int(rng.integers(1, 4))) for _ in range(300)]
+    cells = [spaces.get("pnas", B=int(rng.integers(1, 4))).sample(rng) for _ in range(300)]
     return [pnas.encode_tokens(c) for c in cells], np.array([toy(c) for c in cells])
 
 
@@ -34,6 +35,7 @@ def test_mixed_lengths_batch(cls, data):
     assert X.shape == (6, 12) and lengths.tolist() == [4, 4, 8, 8, 12, 12]
     out = model(X, lengths)
     assert out.shape == (6,) and torch.isfinite(out).all()
+    assert torch.equal(model(X), out)  # the lengths, counted from the padding, are the same
     # padding does not change a cell's prediction
     alone = torch.stack([model(*pad_tokens([t], model.vocab_size))[0] for t in batch])
     assert torch.allclose(out, alone, atol=1e-5)
@@ -49,7 +51,7 @@ def test_pad_tokens_rejects_bad_input():
 @pytest.mark.parametrize("kind,n_models", [("mlp", 5), ("lstm", 3)])
 def test_ensemble_learns_toy_target(kind, n_models, data):
     T, y = data
-    e = Ensemble(kind, n_models=n_models, seed=0, **SMALL).fit(T[:200], y[:200], epochs=40)
+    e = Ensemble(kind, n_models=n_models, seed=0, **SMALL).fit(T[:200], y[:200], num_epochs=40)
     assert all(h[-1] < h[0] for h in e.history)  # the L1 loss falls
     mean, std = e.predict(T[200:])
     assert mean.shape == std.shape == (100,)
@@ -62,7 +64,7 @@ def test_ensemble_learns_toy_target(kind, n_models, data):
 def test_predictions_deterministic_for_a_seed(kind, subset, data):
     T, y = data
     fit = lambda: Ensemble(kind, n_models=2, seed=7, subset=subset, **SMALL).fit(  # noqa: E731
-        T[:60], y[:60], epochs=3).predict(T[60:80])
+        T[:60], y[:60], num_epochs=3).predict(T[60:80])
     (m1, s1), (m2, s2) = fit(), fit()
     np.testing.assert_array_equal(m1, m2)
     np.testing.assert_array_equal(s1, s2)
@@ -71,11 +73,11 @@ def test_predictions_deterministic_for_a_seed(kind, subset, data):
 
 def test_bias_starts_at_mean_target_and_seeds_differ(data):
     T, y = data
-    e0 = Ensemble("mlp", n_models=2, seed=0, subset="all", **SMALL).fit(T[:50], y[:50], epochs=0)
+    e0 = Ensemble("mlp", n_models=2, seed=0, subset="all", **SMALL).fit(T[:50], y[:50], num_epochs=0)
     assert all(abs(m.head.bias.item() - y[:50].mean()) < 1e-6 for m in e0.models)
     state = torch.random.get_rng_state()
-    a = Ensemble("mlp", n_models=2, seed=0, **SMALL).fit(T[:50], y[:50], epochs=3).predict(T[50:60])[0]
-    b = Ensemble("mlp", n_models=2, seed=1, **SMALL).fit(T[:50], y[:50], epochs=3).predict(T[50:60])[0]
+    a = Ensemble("mlp", n_models=2, seed=0, **SMALL).fit(T[:50], y[:50], num_epochs=3).predict(T[50:60])[0]
+    b = Ensemble("mlp", n_models=2, seed=1, **SMALL).fit(T[:50], y[:50], num_epochs=3).predict(T[50:60])[0]
     assert not np.allclose(a, b)
     assert torch.equal(state, torch.random.get_rng_state())  # the global torch RNG is untouched
 

@@ -6,11 +6,11 @@ import timeit
 import numpy as np
 import pytest
 
-from naslib_mini import benchmark_build as bb
-from naslib_mini.benchmark import Benchmark
-from naslib_mini.nasbench201 import NASBench201
+from naslib_mini.benchmarks import build as bb
+from naslib_mini.benchmarks.digits import Benchmark
+from naslib_mini.benchmarks.real import NASBench201
 from naslib_mini.spaces import nb201
-from naslib_mini.tabular import MissingResult
+from naslib_mini.benchmarks.tabular import MissingResult
 
 EXAMPLE = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+"
            "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
@@ -25,7 +25,7 @@ def bench(request):
 
 
 def test_query_by_index_ops_and_string_agree(bench):
-    ops = nb201.string_to_ops(EXAMPLE)
+    ops = nb201.to_ops(EXAMPLE)
     i = nb201.ops_to_index(ops)
     for metric, dataset in ((m, d) for d in bench.datasets for m in bench.metrics(d)):
         values = {bench.query(c, metric, dataset=dataset)
@@ -56,7 +56,7 @@ def test_best_and_rank(bench):
 
 def test_record_sample_classes_and_iteration(bench):
     rec = bench.record(EXAMPLE)
-    assert rec["index"] == nb201.ops_to_index(nb201.string_to_ops(EXAMPLE))
+    assert rec["index"] == nb201.ops_to_index(nb201.to_ops(EXAMPLE))
     assert rec["string"] == EXAMPLE
     members = bench.equivalence_class(EXAMPLE)
     assert rec["index"] in members and len(members) == rec["class_size"]
@@ -138,7 +138,7 @@ def test_a_partial_table_never_answers_nan(partial):
 
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_a_missing_or_corrupt_file_names_the_file_and_the_fix(name, tmp_path):
-    from naslib_mini.tabular import BenchmarkFileError
+    from naslib_mini.benchmarks.tabular import BenchmarkFileError
     cls = TABLES[name]
     missing = tmp_path / "missing.npz"
     with pytest.raises(FileNotFoundError, match=f"{missing}.*(pack|build)"):

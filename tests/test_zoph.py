@@ -4,15 +4,16 @@ import numpy as np
 import pytest
 import torch
 
+from naslib_mini import spaces
 from naslib_mini.spaces import zoph
 from naslib_mini.spaces.zoph import Arch, Layer, ZophError
 
 
-def test_size_paper_figure():
-    n = zoph.size(15)
+def test_count_paper_figure():
+    n = zoph.count(15)
     assert n == 64 ** 15 * 2 ** 105
     assert "%.1e" % n == "5.0e+58"
-    assert zoph.size(15, strides=True) == 192 ** 15 * 2 ** 105
+    assert zoph.count(15, strides=True) == 192 ** 15 * 2 ** 105
 
 
 @pytest.mark.parametrize("L,strides,opts", [
@@ -21,11 +22,11 @@ def test_size_paper_figure():
     (3, False, ((1, 3), (1, 3), (24,), (1,))),
     (3, True, ((1,), (1, 5), (24,), (1, 2, 3))),
 ])
-def test_size_matches_enumeration(L, strides, opts):
+def test_count_matches_enumeration(L, strides, opts):
     heights, widths, filters, stride_options = opts
     archs = list(zoph.enumerate_archs(L, strides, heights, widths, filters, stride_options))
     assert len(set(archs)) == len(archs)
-    assert len(archs) == zoph.size(L, strides, len(heights), len(widths), len(filters),
+    assert len(archs) == zoph.count(L, strides, len(heights), len(widths), len(filters),
                                    len(stride_options))
 
 
@@ -59,7 +60,7 @@ def test_sampled_nets_run_and_backprop(strides):
     torch.manual_seed(0)
     X, y = torch.randn(2, 1, 8, 8), torch.tensor([3, 7])
     for _ in range(10):
-        arch = zoph.sample(rng, 4, strides=strides)
+        arch = spaces.get("zoph", n_layers=4, strides=strides).sample(rng)
         net = zoph.ZophNet(arch, in_channels=1, num_classes=10)
         logits = net(X)
         assert logits.shape == (2, 10)
@@ -83,34 +84,38 @@ def test_strided_chain_never_reaches_zero_and_pads_mismatches():
 @pytest.mark.parametrize("strides", [False, True])
 def test_tokens_round_trip(strides):
     rng = np.random.default_rng(1)
-    steps = zoph.decisions(5, strides)
+    space = spaces.get("zoph", n_layers=5, strides=strides)
+    steps = space.token_steps()
     assert len(steps) == 5 * (5 if strides else 4)
     assert [s for s in steps if s[0] == "anchor"] == [("anchor", i) for i in range(5)]
     for _ in range(20):
-        arch = zoph.sample(rng, 5, strides)
-        tokens = zoph.arch_to_tokens(arch)
+        arch = space.sample(rng)
+        tokens = space.to_tokens(arch)
         assert len(tokens) == len(steps)
         for (kind, n), tok in zip(steps, tokens):
             assert (0 <= tok < n) if kind == "choice" else len(tok) == n
-        assert zoph.tokens_to_arch(tokens, 5, strides) == arch
+        assert space.from_tokens(tokens) == arch
+        assert Arch.from_string(arch.to_string(), strides) == arch
 
 
-def test_tokens_to_arch_errors():
-    good = zoph.arch_to_tokens(zoph.sample(np.random.default_rng(0), 2))
+def test_from_tokens_errors():
+    space = spaces.get("zoph", n_layers=2)
+    good = space.to_tokens(space.sample(np.random.default_rng(0)))
     with pytest.raises(ZophError, match="take 8 tokens"):
-        zoph.tokens_to_arch(good[:-1], 2)
+        space.from_tokens(good[:-1])
     with pytest.raises(ZophError, match="height token 4"):
-        zoph.tokens_to_arch([4] + good[1:], 2)
+        space.from_tokens([4] + good[1:])
     with pytest.raises(ZophError, match="0/1 tuple of length 1"):
-        zoph.tokens_to_arch(good[:-1] + [(0, 1)], 2)
+        space.from_tokens(good[:-1] + [(0, 1)])
 
 
 def test_mutate_changes_one_decision():
     rng = np.random.default_rng(2)
     for strides in (False, True):
         for _ in range(30):
-            arch = zoph.sample(rng, 4, strides)
-            a, b = zoph.arch_to_tokens(arch), zoph.arch_to_tokens(zoph.mutate(arch, rng))
+            space = spaces.get("zoph", n_layers=4, strides=strides)
+            arch = space.sample(rng)
+            a, b = space.to_tokens(arch), space.to_tokens(space.mutate(arch, rng))
             diff = sum(x != y if isinstance(x, int) else sum(p != q for p, q in zip(x, y))
                        for x, y in zip(a, b))
             assert diff == 1

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from naslib_mini import benchmark_build as bb
-from naslib_mini.benchmark import signal_to_noise, top_half
+from naslib_mini.benchmarks import build as bb
+from naslib_mini.benchmarks.digits import signal_to_noise, top_half
 from naslib_mini.metrics import kendall_tau
 from naslib_mini.spaces import nb201
 

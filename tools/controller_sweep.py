@@ -10,10 +10,11 @@ import argparse
 import numpy as np
 import torch
 
-from naslib_mini.benchmark import Benchmark
-from naslib_mini.spaces import nb201
-from naslib_mini.strategies.controller import Controller, nb201_steps
-from naslib_mini.strategies.random_search import RandomSearch, run
+from naslib_mini import spaces
+from naslib_mini.benchmarks.digits import Benchmark
+from naslib_mini.strategies import run
+from naslib_mini.strategies.controller import Controller
+from naslib_mini.strategies.random_search import RandomSearch
 from naslib_mini.strategies.reinforce import Reinforce
 
 
@@ -24,16 +25,18 @@ def main():
     args = ap.parse_args()
     bench = Benchmark()
 
-    def reward(tokens):
-        return bench.query(tuple(nb201.OPS[t] for t in tokens), "val_acc")
+    space = spaces.get("nb201")
+
+    def reward(cell):
+        return bench.query(cell, "val_acc")
 
     def controller(seed, lr, entropy):
         torch.manual_seed(seed)
-        return Reinforce(Controller(nb201_steps(), hidden=35, num_layers=2), lr=lr,
-                         baseline_decay=0.95, entropy_weight=entropy, seed=seed)
+        return Reinforce(Controller(space.token_steps(), hidden=35, num_layers=2), lr=lr,
+                         baseline_decay=0.95, entropy_weight=entropy, seed=seed, space=space)
 
     def random(seed):
-        return RandomSearch(lambda rng: [int(rng.integers(5)) for _ in range(6)], seed=seed)
+        return RandomSearch(space, seed=seed)
 
     at = [n - 1 for n in (50, 100, args.episodes) if n <= args.episodes]
     print(f"mean best-so-far after {[n + 1 for n in at]} lookups, {args.seeds} seeds")

@@ -12,7 +12,7 @@ import sys
 import time
 
 from naslib_mini import data
-from naslib_mini.benchmark import Benchmark
+from naslib_mini.benchmarks.digits import Benchmark
 from naslib_mini.oneshot.config import DARTSConfig
 from naslib_mini.oneshot.search import benchmark_truth, search
 

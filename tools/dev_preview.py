@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from naslib_mini import benchmark_build as bb
+from naslib_mini.benchmarks import build as bb
 
 out = sys.argv[1] if len(sys.argv) > 1 else "runs/nb201_dev_preview.npz"
 bb.pack(out=out, allow_partial=True)

@@ -4,7 +4,7 @@
 The only code in this repository that reads ../shared/data/nb201 (two public CSV extracts of
 NAS-Bench-201 / NATS-Bench's topology search space; provenance, licences and checks in the
 README there). It parses every architecture string with our own NB201 parser
-(`spaces.nb201.string_to_ops`, which reads each edge's source from the string, never from its
+(`spaces.nb201.to_ops`, which reads each edge's source from the string, never from its
 position), puts the rows in OUR cell order (base-5 digits, edge (0,1) most significant), checks
 the facts below, and only then writes naslib_mini/assets/nb201_real.npz. On any failed check
 it writes nothing and exits with status 1.
@@ -145,7 +145,7 @@ def pack(src: str, out: str) -> dict:
           "both files hold the same string at each NATS-Bench index", failures)
 
     # NATS-Bench index k (row k) -> our index, by parsing the string (edge order read from it)
-    ours = np.array([nb201.ops_to_index(nb201.string_to_ops(r["ArchitectureString"])) for r in test])
+    ours = np.array([nb201.ops_to_index(nb201.to_ops(r["ArchitectureString"])) for r in test])
     check(len(set(ours.tolist())) == n, f"{len(set(ours.tolist())):,} distinct cells", failures)
     check(all(nb201.ops_to_string(nb201.index_to_ops(int(i))) == r["ArchitectureString"]
               for i, r in zip(ours, test)), "every string round-trips: parse, index, print", failures)
@@ -166,7 +166,7 @@ def pack(src: str, out: str) -> dict:
 
     c10 = raw["cifar10.test_acc"]
     top = np.flatnonzero(c10 == c10.max())
-    idx = {s: nb201.ops_to_index(nb201.string_to_ops(s)) for s in BEST_C10}
+    idx = {s: nb201.ops_to_index(nb201.to_ops(s)) for s in BEST_C10}
     check(round(c10.max(), 2) == 94.37 and sorted(top.tolist()) == sorted(idx.values()),
           f"CIFAR-10 best {c10.max():.2f} by cells {top.tolist()} = the README's two {sorted(idx.values())}",
           failures)

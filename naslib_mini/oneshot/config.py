@@ -265,7 +265,7 @@ class SPOSConfig(Config):
     """SPOS (Guo et al. 2019, arXiv 1904.00420): supernet training with one uniform path per
     step, then the selection step, an evolutionary search over inherited validation accuracy
     (BN recalibrated per path). The paper trains on ImageNet; the NAS-Bench-201 presets train
-    with our benchmark's recipe (benchmark_build.BuildConfig), so that the supernet's ranking
+    with our benchmark's recipe (benchmarks.recipe.BuildConfig), so that the supernet's ranking
     can be compared with the benchmark's."""
     sampler: str = "spos"          # "spos" uniform, "fairnas" strict, "expectation" m uniform paths
     C: int = 16                    # NAS-Bench-201 supernet: channels (the benchmark's 16)
@@ -305,7 +305,7 @@ class FairNASConfig(SPOSConfig):
     lr: float = 0.045              # [U]
 
 
-# the benchmark's recipe (benchmark_build.BuildConfig: lr 0.2, batch 256, weight decay 5e-4,
+# the benchmark's recipe (benchmarks.recipe.BuildConfig: lr 0.2, batch 256, weight decay 5e-4,
 # shifts of 1 pixel, 10 epochs); notebooks 11 and 12 train NAS-Bench-201 supernets with it
 _RECIPE = dict(num_epochs=100, batch_size=256, lr=0.2, weight_decay=5e-4, crop=1)
 _QUICK = dict(num_epochs=8, n_candidates=30, population_size=10, sample_size=3, bn_batches=1)

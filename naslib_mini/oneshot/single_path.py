@@ -39,6 +39,8 @@ search) or a random sample of paths, scored by inherited accuracy; the best is t
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import time
 
 import numpy as np
@@ -231,6 +233,20 @@ def sample_path(rng: np.random.Generator, n_layers: int, n_choices: int) -> tupl
     return tuple(int(c) for c in rng.integers(n_choices, size=n_layers))
 
 
+@dataclass(frozen=True)
+class PathSpace:
+    """Single paths of n_layers layers with n_choices choices each: the space the selection
+    step's evolution searches (a strategy needs only sample and mutate)."""
+    n_layers: int
+    n_choices: int
+
+    def sample(self, rng: np.random.Generator) -> tuple[int, ...]:
+        return sample_path(rng, self.n_layers, self.n_choices)
+
+    def mutate(self, path, rng: np.random.Generator) -> tuple[int, ...]:
+        return mutate_path(path, rng, self.n_choices)
+
+
 def mutate_path(path, rng: np.random.Generator, n_choices: int) -> tuple[int, ...]:
     """One uniformly chosen layer changed to a uniformly chosen different choice (as
     spaces.nb201.mutate)."""
@@ -324,8 +340,8 @@ class SinglePath(OneShotMethod):
             for i in rng.choice(n ** L, size=n_candidates, replace=False):
                 score(path_of_index(i, L, n))
         else:
-            evo = RegularizedEvolution(lambda r: sample_path(r, L, n), lambda p, r: mutate_path(p, r, n),
-                                       c.population_size, c.sample_size, seed=self.seed)
+            evo = RegularizedEvolution(PathSpace(L, n), c.population_size, c.sample_size,
+                                       seed=self.seed)
             for _ in range(20 * n_candidates):  # repeats are free (cached)
                 if len(scores) >= n_candidates:
                     break

@@ -27,30 +27,22 @@ block on it, a head op and one op per stacked layer. Exactly,
     networks (skips dropped, so only the sequence of MBConvs left in a block matters):
              the same with |STACK|^L replaced by sum_{k=0}^{L} |MBCONV|^k
 
-String format (parsed without eval): blocks joined by " -> ", a routing block written as
-``j(head_op; stack_op, stack_op, ...)``:
-
-    0 -> 2(mbconv_k3_e6; mbconv_k5_e3, skip_connect) -> 3(mbconv_k3_e3; mbconv_k7_e6) -> 4
+The architecture type, `DenseArch`, with its string form, is in `spaces.densenas_arch`; the
+network of one architecture in `spaces.densenas_net`.
 """
 from __future__ import annotations
 
-import difflib
 import itertools
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..genotypes import Cell
 from ..ops import MBCONV_OPS
 from ..utils import is_int
-
-HEAD_OPS = MBCONV_OPS                       # 6 head-layer candidates (paper, official config)
-STACK_OPS = MBCONV_OPS + ("skip_connect",)  # 7 stacked-layer candidates
-
-
-class DenseNASError(ValueError):
-    """A malformed DenseNAS space, architecture or architecture string."""
-
+from .base import Space, check_choices, register
+from .densenas_arch import HEAD_OPS, STACK_OPS, DenseArch, DenseNASError
+from .densenas_net import DenseNASNetwork
 
 @dataclass(frozen=True)
 class DenseSpace:
@@ -177,83 +169,6 @@ def enumerate_archs(space: DenseSpace, head_ops=HEAD_OPS, stack_ops=STACK_OPS):
             yield DenseArch(path, tuple(h for h, _ in picked), tuple(s for _, s in picked))
 
 
-def _check_op(name, known, where):
-    if name not in known:
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise DenseNASError(f"{where}: unknown op {name!r}.{hint} Known: {', '.join(known)}")
-
-
-@dataclass(frozen=True)
-class DenseArch:
-    """One architecture of a DenseSpace.
-
-    path:      block indices 0 = path[0] < ... < path[-1] = the final block
-    head_ops:  one HEAD_OPS name per routing block on the path (path[1:-1])
-    stack_ops: per routing block on the path, one STACK_OPS name per stacked layer
-    """
-
-    path: tuple[int, ...]
-    head_ops: tuple[str, ...]
-    stack_ops: tuple[tuple[str, ...], ...]
-
-    def __post_init__(self):
-        object.__setattr__(self, "path", tuple(self.path))
-        object.__setattr__(self, "head_ops", tuple(self.head_ops))
-        object.__setattr__(self, "stack_ops", tuple(tuple(s) for s in self.stack_ops))
-        if not self.path or self.path[0] != 0 or any(not is_int(b) for b in self.path):
-            raise DenseNASError(f"a path is block indices starting at 0, got {self.path}")
-        k = len(self.path) - 2
-        if k < 0 or len(self.head_ops) != k or len(self.stack_ops) != k:
-            raise DenseNASError(f"path {self.path} has {max(k, 0)} routing blocks but "
-                                f"{len(self.head_ops)} head ops and {len(self.stack_ops)} stacks")
-        for b, (h, stack) in enumerate(zip(self.head_ops, self.stack_ops)):
-            _check_op(h, HEAD_OPS, f"block {self.path[b + 1]} head")
-            for s in stack:
-                _check_op(s, STACK_OPS, f"block {self.path[b + 1]} stack")
-
-    def validate(self, space: DenseSpace) -> "DenseArch":
-        """Raise DenseNASError unless this is an architecture of `space`; return self."""
-        if self.path[-1] != space.last:
-            raise DenseNASError(f"path {self.path} must end at the final block {space.last}")
-        for i, j in zip(self.path, self.path[1:]):
-            if not space.allowed(i, j):
-                raise DenseNASError(f"no edge {i} -> {j} in this space (outgoing of {i}: "
-                                    f"{space.outgoing(i)})")
-        for j, stack in zip(self.path[1:-1], self.stack_ops):
-            if len(stack) != space.layers[j]:
-                raise DenseNASError(f"block {j} has {space.layers[j]} stacked layers, got {len(stack)} ops")
-        return self
-
-    def blocks(self):
-        """(i, j, head_op, stack_ops) for each routing block j on the path, entered from i."""
-        return [(self.path[b], self.path[b + 1], self.head_ops[b], self.stack_ops[b])
-                for b in range(len(self.head_ops))]
-
-    def depth(self) -> int:
-        """Layers of the derived network (head layers and non-skip stacked layers)."""
-        return sum(1 + sum(op != "skip_connect" for op in s) for s in self.stack_ops)
-
-    def to_string(self) -> str:
-        parts = ["0"] + [f"{j}({h}; {', '.join(s)})" for _, j, h, s in self.blocks()]
-        return " -> ".join(parts + [str(self.path[-1])])
-
-    @classmethod
-    def from_string(cls, text: str) -> "DenseArch":
-        parts = [p.strip() for p in text.split("->")]
-        if len(parts) < 2 or parts[0] != "0" or not parts[-1].isdigit():
-            raise DenseNASError(f"an architecture string is '0 -> j(head; ops) -> ... -> n', got {text!r}")
-        path, heads, stacks = [0], [], []
-        for p in parts[1:-1]:
-            m = re.fullmatch(r"(\d+)\(\s*([\w]+)\s*;\s*([\w\s,]*)\)", p)
-            if not m:
-                raise DenseNASError(f"bad routing block {p!r}: write it as 'j(head_op; op, op, ...)'")
-            path.append(int(m[1]))
-            heads.append(m[2])
-            stacks.append(tuple(s.strip() for s in m[3].split(",") if s.strip()))
-        return cls(tuple(path) + (int(parts[-1]),), tuple(heads), tuple(stacks))
-
-
 # The official MobileNetV2-based space (configs/imagenet_search_cfg_mbv2.yaml): 16 routing
 # blocks after a 16-channel input block, 3 stacked layers in the first 13, M = 4, stages.
 DENSENAS_MBV2 = DenseSpace(
@@ -269,96 +184,124 @@ DENSENAS_MBV2_CIFAR = DenseSpace(
     layers=DENSENAS_MBV2.layers, M=4, last_C=1280, image_size=32, stages=DENSENAS_MBV2.stages)
 
 
-# ------------------------------------------------------------------ the interface of every space
-def size(space: DenseSpace) -> int:
-    """`count_archs` (skips counted as choices, so distinct encodings) for `spaces.get`."""
-    return count_archs(space)
+# ------------------------------------------------------------------ the space
+@register("densenas")
+@dataclass(frozen=True)
+class DenseNASSpace(Space):
+    """The architectures (`DenseArch`) of one lattice of routing blocks. `size` counts skips as
+    choices (`count_archs`: distinct encodings; `count_networks` counts distinct networks)."""
 
+    lattice: DenseSpace = DENSENAS_MBV2   # the routing blocks (official MBV2-based space)
 
-def _ops_for(rng, space: DenseSpace, j: int):
-    return (HEAD_OPS[int(rng.integers(len(HEAD_OPS)))],
-            tuple(STACK_OPS[int(rng.integers(len(STACK_OPS)))] for _ in range(space.layers[j])))
+    def __post_init__(self):
+        if not isinstance(self.lattice, DenseSpace):
+            raise TypeError(f"densenas lattice must be a densenas.DenseSpace, got "
+                            f"{type(self.lattice).__name__}")
 
+    @property
+    def size(self) -> int:
+        return count_archs(self.lattice)
 
-def sample(rng, space: DenseSpace) -> DenseArch:
-    """A random architecture: a random walk from block 0 (each step uniform over the
-    outgoing edges, so not uniform over paths) and every op uniform."""
-    path = [0]
-    while path[-1] != space.last:
-        out = space.outgoing(path[-1])
-        path.append(out[int(rng.integers(len(out)))])
-    picked = [_ops_for(rng, space, j) for j in path[1:-1]]
-    return DenseArch(tuple(path), tuple(h for h, _ in picked), tuple(s for _, s in picked))
+    def _ops(self, rng, j: int):
+        return (HEAD_OPS[int(rng.integers(len(HEAD_OPS)))],
+                tuple(STACK_OPS[int(rng.integers(len(STACK_OPS)))] for _ in range(self.lattice.layers[j])))
 
+    def sample(self, rng) -> DenseArch:
+        """A random walk from block 0 (each step uniform over the outgoing edges, so not
+        uniform over paths), every op uniform."""
+        path = [0]
+        while path[-1] != self.lattice.last:
+            out = self.lattice.outgoing(path[-1])
+            path.append(out[int(rng.integers(len(out)))])
+        picked = [self._ops(rng, j) for j in path[1:-1]]
+        return DenseArch(tuple(path), tuple(h for h, _ in picked), tuple(s for _, s in picked))
 
-def _rebuilt(arch: DenseArch, path, space: DenseSpace) -> DenseArch:
-    """`arch` on another path: blocks kept keep their ops; a new block takes the head op of
-    the block it replaces (or the first) and skip_connect on every stacked layer."""
-    old = dict(zip(arch.path[1:-1], zip(arch.head_ops, arch.stack_ops)))
-    heads, stacks = [], []
-    for b, j in enumerate(path[1:-1]):
-        if j in old:
-            h, s = old[j]
-        else:
-            h = arch.head_ops[min(b, len(arch.head_ops) - 1)] if arch.head_ops else HEAD_OPS[0]
-            s = ("skip_connect",) * space.layers[j]
-        heads.append(h)
-        stacks.append(s)
-    return DenseArch(tuple(path), tuple(heads), tuple(stacks))
+    def _rebuilt(self, arch: DenseArch, path) -> DenseArch:
+        """`arch` on another path: blocks kept keep their ops; a new block takes the head op
+        of the block it replaces (or the first) and skip_connect on every stacked layer."""
+        old = dict(zip(arch.path[1:-1], zip(arch.head_ops, arch.stack_ops)))
+        heads, stacks = [], []
+        for b, j in enumerate(path[1:-1]):
+            h, s = old.get(j, (arch.head_ops[min(b, len(arch.head_ops) - 1)] if arch.head_ops
+                               else HEAD_OPS[0], ("skip_connect",) * self.lattice.layers[j]))
+            heads.append(h)
+            stacks.append(s)
+        return DenseArch(tuple(path), tuple(heads), tuple(stacks))
 
+    def neighbours(self, arch: DenseArch) -> list[DenseArch]:
+        """One op (a head or a stacked layer) set to another candidate, or the path changed at
+        one place: a block replaced, inserted or removed (a block new to the path starts as
+        its head op and skips). Op changes are symmetric; path changes are not always: a block
+        that leaves the path takes its ops with it, so the move back gives it fresh skips."""
+        arch.validate(self.lattice)
+        out, heads, stacks = [], arch.head_ops, arch.stack_ops
+        for b in range(len(heads)):
+            out += [DenseArch(arch.path, heads[:b] + (h,) + heads[b + 1:], stacks)
+                    for h in HEAD_OPS if h != heads[b]]
+            for k, op in enumerate(stacks[b]):
+                out += [DenseArch(arch.path, heads, stacks[:b] + (stacks[b][:k] + (s,) + stacks[b][k + 1:],)
+                                  + stacks[b + 1:]) for s in STACK_OPS if s != op]
+        p, ok, paths = arch.path, self.lattice.allowed, set()
+        for b in range(1, len(p) - 1):  # replace or remove p[b]
+            paths.update(p[:b] + (j,) + p[b + 1:] for j in range(p[b - 1] + 1, p[b + 1])
+                         if j != p[b] and ok(p[b - 1], j) and ok(j, p[b + 1]))
+            if ok(p[b - 1], p[b + 1]):
+                paths.add(p[:b] + p[b + 1:])
+        for b in range(len(p) - 1):  # insert between p[b] and p[b + 1]
+            paths.update(p[:b + 1] + (j,) + p[b + 1:] for j in range(p[b] + 1, p[b + 1])
+                         if ok(p[b], j) and ok(j, p[b + 1]))
+        return out + [self._rebuilt(arch, q) for q in sorted(paths)]
 
-def neighbours(arch: DenseArch, space: DenseSpace) -> list[DenseArch]:
-    """Every architecture one change away: one op (a head layer or a stacked layer) set to
-    another candidate, or the path changed at one place: a block replaced, inserted or
-    removed (a block new to the path starts as its head op and skips, see `_rebuilt`).
-    Op changes are symmetric; path changes are not always: a block that leaves the path
-    takes its ops with it, so the move back gives the block fresh skips."""
-    arch.validate(space)
-    out = []
-    for b in range(len(arch.head_ops)):
-        for h in HEAD_OPS:
-            if h != arch.head_ops[b]:
-                out.append(DenseArch(arch.path, arch.head_ops[:b] + (h,) + arch.head_ops[b + 1:],
-                                     arch.stack_ops))
-        for k, op in enumerate(arch.stack_ops[b]):
-            for s in STACK_OPS:
-                if s != op:
-                    stack = arch.stack_ops[b][:k] + (s,) + arch.stack_ops[b][k + 1:]
-                    out.append(DenseArch(arch.path, arch.head_ops,
-                                         arch.stack_ops[:b] + (stack,) + arch.stack_ops[b + 1:]))
-    p = arch.path
-    paths = set()
-    for b in range(1, len(p) - 1):  # replace or remove p[b]
-        paths.update(p[:b] + (j,) + p[b + 1:] for j in range(p[b - 1] + 1, p[b + 1])
-                     if j != p[b] and space.allowed(p[b - 1], j) and space.allowed(j, p[b + 1]))
-        if space.allowed(p[b - 1], p[b + 1]):
-            paths.add(p[:b] + p[b + 1:])
-    for b in range(len(p) - 1):  # insert between p[b] and p[b + 1]
-        paths.update(p[:b + 1] + (j,) + p[b + 1:] for j in range(p[b] + 1, p[b + 1])
-                     if space.allowed(p[b], j) and space.allowed(j, p[b + 1]))
-    out += [_rebuilt(arch, q, space) for q in sorted(paths)]
-    return out
+    def encode(self, arch: DenseArch) -> np.ndarray:
+        """Per routing block 1..n_blocks-1: on the path (1 bit), one-hot head op, one-hot op per
+        stacked layer (zeros off the path); float32, a fixed length for the lattice."""
+        on, parts = dict(zip(arch.validate(self.lattice).path[1:-1], zip(arch.head_ops, arch.stack_ops))), []
+        for j in range(1, self.lattice.n_blocks):
+            x = np.zeros(1 + len(HEAD_OPS) + self.lattice.layers[j] * len(STACK_OPS), np.float32)
+            if j in on:
+                h, stack = on[j]
+                x[[0, 1 + HEAD_OPS.index(h)] + [1 + len(HEAD_OPS) + k * len(STACK_OPS) + STACK_OPS.index(s)
+                                                 for k, s in enumerate(stack)]] = 1.0
+            parts.append(x)
+        return np.concatenate(parts)
 
+    def token_steps(self) -> list[tuple[str, int]]:
+        """Per routing block j: on the path or not, its head op, one op per stacked layer."""
+        return [step for j in range(1, self.lattice.n_blocks) for step in
+                [("choice", 2), ("choice", len(HEAD_OPS))] + [("choice", len(STACK_OPS))] * self.lattice.layers[j]]
 
-def mutate(arch: DenseArch, rng, space: DenseSpace) -> DenseArch:
-    """One uniformly chosen neighbour."""
-    options = neighbours(arch, space)
-    return options[int(rng.integers(len(options)))]
+    def to_tokens(self, arch: DenseArch) -> list[int]:
+        """The choices of `token_steps` (0 for the ops of a block off the path)."""
+        on = dict(zip(arch.validate(self.lattice).path[1:-1], zip(arch.head_ops, arch.stack_ops)))
+        tokens = []
+        for j in range(1, self.lattice.n_blocks):
+            h, stack = on.get(j, (HEAD_OPS[0], (STACK_OPS[0],) * self.lattice.layers[j]))
+            tokens += [int(j in on), HEAD_OPS.index(h)] + [STACK_OPS.index(s) for s in stack]
+        return tokens
 
+    def from_tokens(self, tokens) -> DenseArch:
+        """The blocks marked on the path, in order, with their ops; DenseNASError when the
+        path breaks the lattice's edge rule (a controller's choice can)."""
+        t, path, heads, stacks, k = check_choices(tokens, self.token_steps(), DenseNASError), [0], [], [], 0
+        for j in range(1, self.lattice.n_blocks):
+            n = self.lattice.layers[j]
+            if t[k]:
+                path.append(j)
+                heads.append(HEAD_OPS[t[k + 1]])
+                stacks.append(tuple(STACK_OPS[s] for s in t[k + 2:k + 2 + n]))
+            k += 2 + n
+        return DenseArch(tuple(path) + (self.lattice.last,), tuple(heads), tuple(stacks)).validate(self.lattice)
 
-def encode(arch: DenseArch, space: DenseSpace):
-    """Per routing block 1..n_blocks-1: on the path (1 bit), one-hot head op, one-hot op per
-    stacked layer (zeros off the path); float32, fixed length for the space."""
-    arch.validate(space)
-    on = dict(zip(arch.path[1:-1], zip(arch.head_ops, arch.stack_ops)))
-    parts = []
-    for j in range(1, space.n_blocks):
-        x = np.zeros(1 + len(HEAD_OPS) + space.layers[j] * len(STACK_OPS), np.float32)
-        if j in on:
-            h, stack = on[j]
-            x[0] = 1.0
-            x[1 + HEAD_OPS.index(h)] = 1.0
-            for k, s in enumerate(stack):
-                x[1 + len(HEAD_OPS) + k * len(STACK_OPS) + STACK_OPS.index(s)] = 1.0
-        parts.append(x)
-    return np.concatenate(parts)
+    def build(self, arch: DenseArch, **net) -> DenseNASNetwork:
+        """DenseNASNetwork(lattice, arch, **net): num_classes, in_channels."""
+        return DenseNASNetwork(self.lattice, arch, **net)
+
+    def from_string(self, s: str) -> DenseArch:
+        return DenseArch.from_string(s).validate(self.lattice)
+
+    def to_cell(self, arch: DenseArch) -> Cell:
+        """For drawing: a chain of the network's searched layers (head layer, then the
+        stacked ones of each routing block on the path), each edge labelled with its op."""
+        ops = [op for _, _, h, stack in arch.validate(self.lattice).blocks() for op in (h,) + stack]
+        return Cell(tuple(((op, l),) for l, op in enumerate(ops)), n_inputs=1, primitives=STACK_OPS,
+                    edges_per_node=1, concat=(len(ops),))

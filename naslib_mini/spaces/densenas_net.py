@@ -15,10 +15,15 @@ its own (oneshot.densenas_latency) and the supernet (oneshot.densenas) reuses th
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from torch import nn
 
 from ..ops import MBConv, make_op
-from .densenas import DenseArch, DenseNASError, DenseSpace
+from .densenas_arch import DenseArch, DenseNASError
+
+if TYPE_CHECKING:  # annotations only: spaces.densenas imports this module
+    from .densenas import DenseSpace
 
 FIXED_LAYERS = ("stem", "final_1x1", "classifier")
 

@@ -25,13 +25,17 @@ layer is oneshot.fairnas_supernet.FairNASSuperNet. `SMALL_LAYERS` is a scaled-do
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from .. import checks
+from ..genotypes import Cell
 from ..ops import MBConv
 from ..utils import is_int
+from .base import Space, check_choices, register
 
 # Choice order of the official genes: expansion-major (e3: k3, k5, k7; then e6: k3, k5, k7).
 CHOICES: tuple[str, ...] = tuple(f"mbconv_k{k}_e{e}" for e in (3, 6) for k in (3, 5, 7))
@@ -65,28 +69,64 @@ def count_space(n_layers: int = len(LAYERS), n_choices: int = len(CHOICES)) -> i
     return n_choices ** n_layers
 
 
-def sample(rng, n_layers: int = len(LAYERS)) -> tuple[int, ...]:
-    """A uniformly random gene: one choice index per layer."""
-    return tuple(int(g) for g in rng.integers(len(CHOICES), size=n_layers))
+@register("fairnas")
+@dataclass(frozen=True)
+class FairNASSpace(Space):
+    """The first `n_layers` searchable layers of the table; an architecture is a gene, one
+    choice index (into CHOICES) per layer. `build` makes the stand-alone FairNASNetwork."""
 
+    n_layers: int = len(LAYERS)   # searchable layers, the first n of LAYERS (FairNAS: 19)
 
-def neighbours(gene) -> list[tuple[int, ...]]:
-    """Every gene that differs in one layer's choice: n_layers x 5."""
-    gene = check_gene(gene, len(gene))
-    return [gene[:k] + (c,) + gene[k + 1:] for k in range(len(gene))
-            for c in range(len(CHOICES)) if c != gene[k]]
+    def __post_init__(self):
+        checks.integer("fairnas n_layers", self.n_layers, min=1, max=len(LAYERS))
 
+    @property
+    def size(self) -> int:
+        return count_space(self.n_layers)
 
-def mutate(gene, rng) -> tuple[int, ...]:
-    """One layer's choice replaced by a different one, uniformly."""
-    options = neighbours(gene)
-    return options[int(rng.integers(len(options)))]
+    def sample(self, rng) -> tuple[int, ...]:
+        """A uniformly random gene: one choice index per layer."""
+        return tuple(int(g) for g in rng.integers(len(CHOICES), size=self.n_layers))
 
+    def neighbours(self, gene) -> list[tuple[int, ...]]:
+        """Every gene that differs in one layer's choice: n_layers x 5."""
+        gene = check_gene(gene, self.n_layers)
+        return [gene[:k] + (c,) + gene[k + 1:] for k in range(len(gene))
+                for c in range(len(CHOICES)) if c != gene[k]]
 
-def encode(gene) -> np.ndarray:
-    """One-hot choice per layer, (n_layers, 6) flattened to float32s."""
-    gene = check_gene(gene, len(gene))
-    return np.eye(len(CHOICES), dtype=np.float32)[list(gene)].ravel()
+    def encode(self, gene) -> np.ndarray:
+        """One-hot choice per layer, (n_layers, 6) flattened to float32s."""
+        return np.eye(len(CHOICES), dtype=np.float32)[list(check_gene(gene, self.n_layers))].ravel()
+
+    def token_steps(self) -> list[tuple[str, int]]:
+        return [("choice", len(CHOICES))] * self.n_layers
+
+    def to_tokens(self, gene) -> list[int]:
+        return list(check_gene(gene, self.n_layers))
+
+    def from_tokens(self, tokens) -> tuple[int, ...]:
+        return tuple(check_choices(tokens, self.token_steps()))
+
+    def build(self, gene, **net) -> "FairNASNetwork":
+        """FairNASNetwork(gene, LAYERS[:n_layers], **net): stem, first, head, num_classes, ..."""
+        return FairNASNetwork(gene, LAYERS[:self.n_layers], **net)
+
+    def to_string(self, gene) -> str:
+        return gene_to_string(gene)
+
+    def from_string(self, s: str) -> tuple[int, ...]:
+        """Inverse of `gene_to_string`: 'k3e6 k5e3 ...' -> the gene."""
+        names = {f"k{k}e{e}": g for g, (k, e) in enumerate(_KE)}
+        bad = [t for t in str(s).split() if t not in names]
+        if bad:
+            raise ValueError(f"unknown choice {bad[0]!r}: a gene string is one of {', '.join(names)} per layer")
+        return check_gene([names[t] for t in str(s).split()], self.n_layers)
+
+    def to_cell(self, gene) -> Cell:
+        """For drawing: a chain, node l + 1 = layer l, its edge labelled with the choice."""
+        gene = check_gene(gene, self.n_layers)
+        return Cell(tuple(((CHOICES[g], l),) for l, g in enumerate(gene)), n_inputs=1,
+                    primitives=CHOICES, edges_per_node=1, concat=(len(gene),))
 
 
 def gene_to_string(gene) -> str:

@@ -1,14 +1,9 @@
-"""The NASNet search space (Zoph, Vasudevan, Shlens & Le, CVPR 2018, arXiv 1707.07012, sec. 3).
-
-A cell has B blocks. Hidden states are numbered as in ``genotypes.Cell`` (and DARTS):
-
-    0 = h_{i-1} (the older cell input)    1 = h_i (the newer one)    2 + b = output of block b
+"""The NASNet search space (Zoph, Vasudevan, Shlens & Le, CVPR 2018, arXiv 1707.07012, sec. 3)
+and NASNet's CIFAR network. The cells themselves (Block, NasnetCell, NasnetGenotype, their
+string form, NASNet-A) are in `spaces.nasnet_cells`, re-exported here.
 
 Block b (0-based) makes 5 predictions: input 1 and input 2 from the b + 2 states before it,
-op 1 and op 2 from the 13 ``NASNET_OPS``, and a combiner, "add" or "concat" (along channels):
-
-    s_{2+b} = combine(op1(s_in1), op2(s_in2))          each s: (batch, C, H, W)
-
+op 1 and op 2 from the 13 ``NASNET_OPS``, and a combiner, "add" or "concat".
 Normal + reduction cell = 2 x 5B predictions. Exact size of one cell (ordered branches):
 
     |cell| = prod_{b=0}^{B-1} (b+2)^2 * n_ops^2 * n_combiners                       (1)
@@ -21,243 +16,24 @@ gives the same network; counting each unordered pair of (input, op) once, m = (b
 
 (PNAS's 136 = 16*17/2 one-block cells is (2) with B=1, 8 ops, add only.) Neither counts
 graph isomorphisms beyond this branch swap.
-
-Cell output (our rule, documented decision): the channel concat of the block outputs that no
-block reads, ``unused()``; cell inputs are never concatenated by the rule. The DARTS code's
-transcription of NASNet-A (quark0/darts cnn/genotypes.py) uses this rule. The official slim
-code instead hard-codes the output per cell (``used_hiddenstates``), and for NASNet-A it
-differs from the rule, so a cell may carry an explicit ``concat`` (see ``NASNET_A``).
-
-String format (parsed without eval; spaces ignored): one ``combine(op~in,op~in)`` per block,
-joined by ";", then ``;out(i,j,...)`` only when the output set is explicit:
-
-    add(sep_conv_5x5~1,sep_conv_3x3~0);add(avg_pool_3x3~1,skip_connect~0);out(0,2,3)
 """
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..genotypes import Cell, Genotype, GenotypeError
+from .. import checks
+from ..genotypes import Cell
+from ..networks import CellNetwork
 from ..utils import is_int
+from .base import Space, check_choices, check_names, register
+from .nasnet_cells import (COMBINERS, NASNET_A, NASNET_OPS, Block, NasnetCell, NasnetError,  # noqa: F401
+                           NasnetGenotype)
 
-NASNET_OPS = ("skip_connect", "conv_1x3_3x1", "conv_1x7_7x1", "dil_conv_3x3", "avg_pool_3x3",
-              "max_pool_3x3", "max_pool_5x5", "max_pool_7x7", "conv_1x1", "conv_3x3",
-              "sep_conv_3x3", "sep_conv_5x5", "sep_conv_7x7")  # paper's "identity" = skip_connect
-assert len(NASNET_OPS) == 13
-COMBINERS = ("add", "concat")
-_FORMAT = "a cell string is blocks 'add(op~in,op~in)' joined by ';', then optionally ';out(i,j,...)'"
-_STATES = "0 = h_{i-1}, 1 = h_i, 2+k = block k's output"
-
-
-class NasnetError(GenotypeError):
-    """A malformed NASNet block, cell or string: the message names the block at fault."""
-
-
-def _check_name(kind: str, name, known, where: str) -> str:
-    if name not in known:
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise NasnetError(f"{where}: unknown {kind} {name!r}.{hint} Known: {', '.join(known)}")
-    return str(name)
-
-
-@dataclass(frozen=True)
-class Block:
-    """One block: s = combine(op1(s_in1), op2(s_in2)). Input ranges are checked by NasnetCell."""
-
-    in1: int
-    in2: int
-    op1: str
-    op2: str
-    combine: str = "add"
-
-    def __post_init__(self):
-        for name in ("in1", "in2"):
-            v = getattr(self, name)
-            if not is_int(v) or v < 0:
-                raise NasnetError(f"{name}={v!r} is out of range: inputs are hidden-state "
-                                  f"numbers >= 0 ({_STATES})")
-            object.__setattr__(self, name, int(v))
-        for name in ("op1", "op2"):
-            _check_name("op", getattr(self, name), NASNET_OPS, name)
-        _check_name("combiner", self.combine, COMBINERS, "combine")
-
-    def to_string(self) -> str:
-        return f"{self.combine}({self.op1}~{self.in1},{self.op2}~{self.in2})"
-
-
-def _as_block(x, b: int) -> Block:
-    """A Block, or a tuple (in1, in2, op1, op2[, combine]) made into one; errors name block b."""
-    if isinstance(x, Block):
-        return x
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or len(x) not in (4, 5):
-        raise NasnetError(f"block {b}: expected a Block or (in1, in2, op1, op2[, combine]), got {x!r}")
-    try:
-        return Block(*x)
-    except NasnetError as err:
-        raise NasnetError(f"block {b}: {err}") from None
-
-
-@dataclass(frozen=True)
-class NasnetCell:
-    """A cell of B blocks; ``concat`` = the states concatenated into the cell output, in
-    ascending order (None: the rule, ``unused()``; a tuple equal to it is stored as None)."""
-
-    blocks: tuple[Block, ...]
-    concat: tuple[int, ...] | None = None
-
-    def __post_init__(self):
-        if isinstance(self.blocks, (str, bytes)):
-            raise NasnetError("blocks must be a sequence of Block; for a string use from_string")
-        blocks = tuple(_as_block(x, b) for b, x in enumerate(self.blocks))
-        if not blocks:
-            raise NasnetError("empty cell: a cell needs at least one block")
-        for b, blk in enumerate(blocks):
-            for name in ("in1", "in2"):
-                v = getattr(blk, name)
-                if v > b + 1:
-                    raise NasnetError(f"block {b}: {name}={v} is forward-pointing: block {b} may "
-                                      f"read hidden states 0..{b + 1} ({_STATES})")
-        object.__setattr__(self, "blocks", blocks)
-        if self.concat is not None:
-            c = self.concat
-            if isinstance(c, (str, bytes)) or not hasattr(c, "__iter__") or not tuple(c):
-                raise NasnetError(f"concat must be a non-empty sequence of state numbers, got {c!r}")
-            c = tuple(c)
-            bad = [s for s in c if not is_int(s) or not 0 <= s <= len(blocks) + 1]
-            if bad or len(set(c)) != len(c):
-                raise NasnetError(f"concat {list(c)}: states must be distinct numbers in "
-                                  f"0..{len(blocks) + 1} ({_STATES})")
-            c = tuple(sorted(int(s) for s in c))
-            object.__setattr__(self, "concat", None if c == self.unused() else c)
-
-    @property
-    def B(self) -> int:
-        return len(self.blocks)
-
-    def used(self) -> tuple[int, ...]:
-        """Hidden states read by at least one block (inputs included), ascending."""
-        return tuple(sorted({i for blk in self.blocks for i in (blk.in1, blk.in2)}))
-
-    def unused(self) -> tuple[int, ...]:
-        """Block outputs (2..B+1) that no block reads: the rule's cell output. Never empty,
-        since the last block is read by nobody."""
-        used = set(self.used())
-        return tuple(s for s in range(2, self.B + 2) if s not in used)
-
-    @property
-    def outputs(self) -> tuple[int, ...]:
-        """The states the cell output concatenates: ``concat`` if given, else ``unused()``."""
-        return self.unused() if self.concat is None else self.concat
-
-    def canonical(self) -> "NasnetCell":
-        """The same cell with each block's branches ordered by (input, op): equal for cells
-        that differ only by branch swaps (the classes counted by eq. 2)."""
-        def canon(k):
-            (i1, o1), (i2, o2) = sorted([(k.in1, k.op1), (k.in2, k.op2)])
-            return Block(i1, i2, o1, o2, k.combine)
-        return NasnetCell(tuple(canon(k) for k in self.blocks), self.concat)
-
-    def to_string(self) -> str:
-        s = ";".join(blk.to_string() for blk in self.blocks)
-        return s if self.concat is None else s + f";out({','.join(map(str, self.concat))})"
-
-    @classmethod
-    def from_string(cls, s: str) -> "NasnetCell":
-        if not isinstance(s, str):
-            raise NasnetError(f"expected a cell string, got {type(s).__name__}: {s!r}")
-        parts, concat = "".join(s.split()).split(";"), None
-        if parts[-1].startswith("out("):
-            out = parts.pop()
-            if not out.endswith(")") or not all(_digits(t) for t in out[4:-1].split(",")):
-                raise NasnetError(f"bad output part {out!r}: expected 'out(i,j,...)' with "
-                                  f"state numbers ({_STATES})")
-            concat = tuple(int(t) for t in out[4:-1].split(","))
-        return cls(tuple(_parse_block(p, b) for b, p in enumerate(parts)), concat)
-
-    def to_cell(self) -> Cell:
-        """A ``genotypes.Cell`` (n_inputs=2, edges_per_node=2, primitives=NASNET_OPS, concat =
-        ``outputs``) for viz.cells.draw_cell and networks.CellNetwork; add combiners only."""
-        concats = [b for b, blk in enumerate(self.blocks) if blk.combine != "add"]
-        if concats:
-            raise NasnetError(f"block {concats[0]} combines by 'concat': a genotypes.Cell node "
-                              "sums its edges, so only all-'add' cells convert")
-        nodes = tuple(((k.op1, k.in1), (k.op2, k.in2)) for k in self.blocks)
-        return Cell(nodes, n_inputs=2, primitives=NASNET_OPS, edges_per_node=2, concat=self.outputs)
-
-    @classmethod
-    def from_slim(cls, operations, hiddenstate_indices, used_hiddenstates=None) -> "NasnetCell":
-        """From the lists of the official TF-slim code (research/slim/nets/nasnet/nasnet_utils.py).
-        There, state 0 is h_i (the ``net`` argument) and 1 is h_{i-1} (``prev_layer``): we swap
-        them. 'none' is the identity; 'separable_KxK_2' is sep_conv_KxK (two stacked separable
-        convs). The output is every state with used_hiddenstates[s] == 0."""
-        ops, idx = list(operations), list(hiddenstate_indices)
-        if len(ops) != len(idx) or len(ops) % 2:
-            raise NasnetError("operations and hiddenstate_indices must have the same even length")
-        op = lambda o: _SLIM_OPS.get(o, o)  # noqa: E731
-        st = lambda i: {0: 1, 1: 0}.get(i, i)  # noqa: E731  (slim 0 = h_i -> our 1)
-        blocks = tuple(Block(st(idx[j]), st(idx[j + 1]), op(ops[j]), op(ops[j + 1]))
-                       for j in range(0, len(ops), 2))
-        concat = None if used_hiddenstates is None else tuple(
-            st(s) for s, u in enumerate(used_hiddenstates) if not u)
-        return cls(blocks, concat)
-
-
-_SLIM_OPS = {"none": "skip_connect", "separable_3x3_2": "sep_conv_3x3",
-             "separable_5x5_2": "sep_conv_5x5", "separable_7x7_2": "sep_conv_7x7"}
-
-
-def _digits(t: str) -> bool:
-    return t.isascii() and t.isdigit()
-
-
-def _parse_block(p: str, b: int) -> Block:
-    """'add(op~in,op~in)' -> Block."""
-    head, paren, rest = p.partition("(")
-    args = rest[:-1].split(",") if rest.endswith(")") else []
-    if not paren or len(args) != 2 or any(a.count("~") != 1 for a in args):
-        raise NasnetError(f"block {b}: cannot parse {p!r}: {_FORMAT}")
-    (o1, i1), (o2, i2) = (a.split("~") for a in args)
-    if not (_digits(i1) and _digits(i2)):
-        raise NasnetError(f"block {b}: inputs must be state numbers in {p!r} ({_STATES})")
-    return _as_block((int(i1), int(i2), o1, o2, head), b)
-
-
-@dataclass(frozen=True)
-class NasnetGenotype:
-    """A NASNet architecture: a normal cell and a reduction cell."""
-
-    normal: NasnetCell
-    reduce: NasnetCell
-
-    def __post_init__(self):
-        for name in ("normal", "reduce"):
-            if not isinstance(getattr(self, name), NasnetCell):
-                raise NasnetError(f"NasnetGenotype.{name} must be a NasnetCell, "
-                                  f"got {type(getattr(self, name)).__name__}")
-
-    def to_string(self) -> str:
-        """'normal=<cell string> reduce=<cell string>'."""
-        return f"normal={self.normal.to_string()} reduce={self.reduce.to_string()}"
-
-    @classmethod
-    def from_string(cls, s: str) -> "NasnetGenotype":
-        parts = dict(tok.partition("=")[::2] for tok in str(s).split())
-        if sorted(parts) != ["normal", "reduce"] or len(str(s).split()) != 2:
-            raise NasnetError(f"expected 'normal=<cell string> reduce=<cell string>', got {s!r}")
-        return cls(NasnetCell.from_string(parts["normal"]), NasnetCell.from_string(parts["reduce"]))
-
-    def to_genotype(self) -> Genotype:
-        """The ``genotypes.Genotype`` of both cells (see NasnetCell.to_cell)."""
-        return Genotype(self.normal.to_cell(), self.reduce.to_cell())
-
-
-# ---------------------------------------------------------------------- counting, sampling
+# ---------------------------------------------------------------------- counting
 def _check_counts(B, n_ops, n_combiners):
     for name, v in (("B", B), ("n_ops", n_ops), ("n_combiners", n_combiners)):
         if not is_int(v) or v < 1:
@@ -291,98 +67,135 @@ def enumerate_cells(B: int = 1, ops=NASNET_OPS[:2], combiners=COMBINERS):
         yield NasnetCell(blocks)
 
 
-def sample(rng, B: int = 5, ops=NASNET_OPS, combiners=("add",)) -> NasnetCell:
-    """A uniformly random cell: every one of the 5B predictions uniform and independent."""
-    pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
-    return NasnetCell(tuple(Block(int(rng.integers(b + 2)), int(rng.integers(b + 2)),
-                                  pick(ops), pick(ops), pick(combiners)) for b in range(B)))
+# ------------------------------------------------------------------ the network
+class NasnetNetwork(CellNetwork):
+    """NASNet's CIFAR network (paper Fig. 2; TF-slim ``build_nasnet_cifar``), built by
+    ``networks.CellNetwork(genotype.to_genotype(), layers=3N+2, reductions=(N, 2N+1))``:
+
+        stem (conv 3x3, stem_multiplier * C, BN) -> N normal cells -> reduction -> N normal
+        -> reduction -> N normal -> global average pool -> linear        (B, num_classes)
+
+    genotype: a NasnetGenotype, or one NasnetCell used as both cells; add combiners only.
+    C: filters F of the first stage (slim's num_conv_filters; the paper's CIFAR runs use 32),
+    doubled at each reduction. N: normal cells per stage ("NASNet-A 6@768": N = 6, and
+    6 x 4 x 32 = 768 channels before the pool, NASNet-A's normal cell concatenating 6 states).
+    As slim: cell inputs brought to F channels by ReLU-conv1x1-BN (or a factorized reduction
+    after a reduction cell), ops reading a cell input stride 2 in a reduction cell. Not here:
+    slim's skipped 1x1 when shapes fit, its strided identity (ours: factorized reduction), the
+    final ReLU, the auxiliary head, drop-path and dropout.
+    """
+
+    def __init__(self, genotype: NasnetGenotype | NasnetCell, C: int = 32, N: int = 6,
+                 num_classes: int = 10, in_channels: int = 3, stem_multiplier: int = 3):
+        if isinstance(genotype, NasnetCell):
+            genotype = NasnetGenotype(genotype, genotype)
+        if not isinstance(genotype, NasnetGenotype):
+            raise NasnetError(f"expected a NasnetGenotype or NasnetCell, got {type(genotype).__name__}")
+        if {0, 1} & set(genotype.reduce.outputs):
+            raise NasnetError("the reduction cell's output concatenates a cell input "
+                              f"(outputs {genotype.reduce.outputs}), which has twice its "
+                              "resolution: CellNetwork cannot reduce it (slim adds a factorized "
+                              "reduction there)")
+        checks.integer("N (normal cells per stage)", N, min=1)
+        super().__init__(genotype.to_genotype(), C=C, layers=3 * N + 2, num_classes=num_classes,
+                         in_channels=in_channels, stem_multiplier=stem_multiplier,
+                         reductions=(N, 2 * N + 1))
+        self.N = N
 
 
-def _block_changes(blk: Block, b: int, ops, combiners) -> list[Block]:
-    """Every block that differs from `blk` in exactly one of its predictions."""
-    out = [Block(i, blk.in2, blk.op1, blk.op2, blk.combine) for i in range(b + 2) if i != blk.in1]
-    out += [Block(blk.in1, i, blk.op1, blk.op2, blk.combine) for i in range(b + 2) if i != blk.in2]
-    out += [Block(blk.in1, blk.in2, o, blk.op2, blk.combine) for o in ops if o != blk.op1]
-    out += [Block(blk.in1, blk.in2, blk.op1, o, blk.combine) for o in ops if o != blk.op2]
-    out += [Block(blk.in1, blk.in2, blk.op1, blk.op2, c) for c in combiners if c != blk.combine]
-    return out
+# ------------------------------------------------------------------ the space
+class BlockCellSpace(Space):
+    """Cells of B blocks (NASNet's and PNAS's); a subclass sets the fields B and ops and the
+    combiners. An architecture is one `NasnetCell`, which `build` uses as both the normal and
+    the reduction cell (pass a NasnetGenotype to `build` for two different cells).
+
+    The controller's steps (`token_steps`), per block b (0-based): in1, in2 (b + 2 states
+    each), op1, op2 (len(ops) each), and the combiner when there is more than one."""
+
+    combiners: tuple[str, ...] = ("add",)
+
+    @property
+    def size(self) -> int:
+        """Eq. (1) with ordered branches: prod_b (b+2)^2 n_ops^2 n_combiners."""
+        return count_cell(self.B, len(self.ops), len(self.combiners))
+
+    def sample(self, rng) -> NasnetCell:
+        """Every prediction uniform and independent."""
+        pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
+        return NasnetCell(tuple(Block(int(rng.integers(b + 2)), int(rng.integers(b + 2)), pick(self.ops),
+                                      pick(self.ops), pick(self.combiners)) for b in range(self.B)))
+
+    def neighbours(self, cell: NasnetCell) -> list[NasnetCell]:
+        """Every cell one prediction away (one input, op or combiner of one block changed);
+        the cell keeps its explicit concat only if it had none."""
+        out = []
+        for b, k in enumerate(cell.blocks):
+            new = [Block(i, k.in2, k.op1, k.op2, k.combine) for i in range(b + 2) if i != k.in1]
+            new += [Block(k.in1, i, k.op1, k.op2, k.combine) for i in range(b + 2) if i != k.in2]
+            new += [Block(k.in1, k.in2, o, k.op2, k.combine) for o in self.ops if o != k.op1]
+            new += [Block(k.in1, k.in2, k.op1, o, k.combine) for o in self.ops if o != k.op2]
+            new += [Block(k.in1, k.in2, k.op1, k.op2, c) for c in self.combiners if c != k.combine]
+            out += [NasnetCell(cell.blocks[:b] + (blk,) + cell.blocks[b + 1:]) for blk in new]
+        return out
+
+    def mutate(self, cell: NasnetCell, rng) -> NasnetCell:
+        """One uniformly chosen neighbour: one of the cell's predictions set to another value."""
+        if not self.neighbours(cell):
+            raise NasnetError("nothing to mutate: every prediction has a single option")
+        return super().mutate(cell, rng)
+
+    def _options(self, b: int):
+        return (range(b + 2), range(b + 2), self.ops, self.ops) + ((self.combiners,) if len(self.combiners) > 1 else ())
+
+    def encode(self, cell: NasnetCell) -> np.ndarray:
+        """Per block b: one-hot in1 and in2 (b + 2 states each), op1 and op2 (len(ops) each),
+        and the combiner (len(combiners)); float32, a fixed length for B."""
+        parts = []
+        for b, blk in enumerate(cell.blocks):
+            for value, options in zip((blk.in1, blk.in2, blk.op1, blk.op2, blk.combine),
+                                      self._options(b)[:4] + (self.combiners,)):
+                if value not in options:
+                    raise NasnetError(f"block {b}: {value!r} is not one of {tuple(options)}; "
+                                      "a cell of another space")
+                parts.append(np.eye(len(options), dtype=np.float32)[list(options).index(value)])
+        return np.concatenate(parts)
+
+    def token_steps(self) -> list[tuple[str, int]]:
+        return [("choice", len(o)) for b in range(self.B) for o in self._options(b)]
+
+    def to_tokens(self, cell: NasnetCell) -> list[int]:
+        values = lambda k: (k.in1, k.in2, k.op1, k.op2, k.combine)  # noqa: E731
+        return [list(o).index(v) for b, k in enumerate(cell.blocks) for v, o in zip(values(k), self._options(b))]
+
+    def from_tokens(self, tokens) -> NasnetCell:
+        """Tokens -> a cell (the one combiner when there is only one); NasnetError names the
+        token out of range."""
+        t, n = check_choices(tokens, self.token_steps(), NasnetError), len(self._options(0))
+        return NasnetCell(tuple(Block(t[n * b], t[n * b + 1], self.ops[t[n * b + 2]], self.ops[t[n * b + 3]],
+                                      self.combiners[t[n * b + 4]] if n == 5 else self.combiners[0])
+                                for b in range(self.B)))
+
+    def build(self, arch, **net) -> NasnetNetwork:
+        """NasnetNetwork(arch, **net): C, N, num_classes, in_channels."""
+        return NasnetNetwork(arch, **net)
+
+    def from_string(self, s: str) -> NasnetCell:
+        return NasnetCell.from_string(s)
+
+    def to_cell(self, cell: NasnetCell) -> Cell:
+        return cell.to_cell()
 
 
-def neighbours(cell: NasnetCell, ops=NASNET_OPS, combiners=("add",)) -> list[NasnetCell]:
-    """Every cell one prediction away (one input, op or combiner of one block changed, within
-    `ops` and `combiners`); the cell keeps its explicit concat only if it had none."""
-    return [NasnetCell(cell.blocks[:b] + (new,) + cell.blocks[b + 1:])
-            for b, blk in enumerate(cell.blocks) for new in _block_changes(blk, b, ops, combiners)]
+@register("nasnet")
+@dataclass(frozen=True)
+class NasnetSpace(BlockCellSpace):
+    """NASNet's cell (sec. 3): B blocks, 13 ops, the combiners searched."""
 
+    B: int = 5                            # blocks per cell (NASNet: 5)
+    ops: tuple[str, ...] = NASNET_OPS     # the 13 candidate ops
+    combiners: tuple[str, ...] = ("add",)  # the paper's ("add", "concat"); NASNet-A adds only
 
-def mutate(cell: NasnetCell, rng, ops=NASNET_OPS, combiners=("add",)) -> NasnetCell:
-    """One uniformly chosen neighbour: one of the cell's predictions set to another value."""
-    options = neighbours(cell, ops, combiners)
-    if not options:
-        raise NasnetError("nothing to mutate: every prediction has a single option")
-    return options[int(rng.integers(len(options)))]
-
-
-def encode(cell: NasnetCell, ops=NASNET_OPS, combiners=("add",)) -> np.ndarray:
-    """Per block b: one-hot in1 and in2 (b + 2 states each), op1 and op2 (len(ops) each), and
-    the combiner (len(combiners)); concatenated over blocks (float32, fixed length for B)."""
-    parts = []
-    for b, blk in enumerate(cell.blocks):
-        for value, options in ((blk.in1, range(b + 2)), (blk.in2, range(b + 2)), (blk.op1, ops),
-                               (blk.op2, ops), (blk.combine, combiners)):
-            if value not in options:
-                raise NasnetError(f"block {b}: {value!r} is not one of {tuple(options)}; "
-                                  "pass the ops and combiners the cell was built from")
-            x = np.zeros(len(options), np.float32)
-            x[list(options).index(value)] = 1.0
-            parts.append(x)
-    return np.concatenate(parts)
-
-
-# ---------------------------------------------------------------------- the published cells
-# NASNet-A (paper Fig. 4), transcribed literally from the official TF-slim code,
-# tensorflow/models research/slim/nets/nasnet/nasnet_utils.py, NasNetANormalCell and
-# NasNetAReductionCell (operations, hiddenstate_indices, used_hiddenstates); all combiners add.
-# The code's output sets differ from the unused() rule: the normal cell also concatenates
-# h_{i-1} (6 states: 6 x 4 x 32 = 768 channels at the end of "6@768"), and the reduction cell
-# also concatenates block 1, which block 3 reads (4 states). quark0/darts's NASNet genotype
-# has the same 20 edges with the rule's outputs, concat (2..6) and (4, 5, 6).
-NASNET_A = NasnetGenotype(
-    normal=NasnetCell.from_slim(
-        ["separable_5x5_2", "separable_3x3_2", "separable_5x5_2", "separable_3x3_2", "avg_pool_3x3",
-         "none", "avg_pool_3x3", "avg_pool_3x3", "separable_3x3_2", "none"],
-        [0, 1, 1, 1, 0, 1, 1, 1, 0, 0], used_hiddenstates=[1, 0, 0, 0, 0, 0, 0]),
-    reduce=NasnetCell.from_slim(
-        ["separable_5x5_2", "separable_7x7_2", "max_pool_3x3", "separable_7x7_2", "avg_pool_3x3",
-         "separable_5x5_2", "none", "avg_pool_3x3", "separable_3x3_2", "max_pool_3x3"],
-        [0, 1, 0, 1, 0, 1, 3, 2, 2, 0], used_hiddenstates=[1, 1, 1, 0, 0, 0, 0]),
-)
-
-
-# ------------------------------------------------------------------ the controller's view
-def controller_steps(B: int = 5, n_ops: int = len(NASNET_OPS), cells: int = 2) -> list:
-    """The controller's decisions for `cells` cells of B blocks (normal first, then
-    reduction): per block in1, in2 (b + 2 choices each), op1, op2 (n_ops each). The combiner
-    is fixed to "add" (NASNet-A uses add only, and NasnetNetwork builds add only), so an
-    architecture is 2 x 4B predictions here against the paper's 2 x 5B."""
-    return [step for _ in range(cells) for b in range(B)
-            for step in (("choice", b + 2), ("choice", b + 2), ("choice", n_ops), ("choice", n_ops))]
-
-
-def tokens_to_genotype(tokens, B: int = 5, ops=NASNET_OPS) -> NasnetGenotype:
-    """Controller tokens (see `controller_steps`) -> a NasnetGenotype with add combiners."""
-    tokens = [int(t) for t in tokens]
-    if len(tokens) != 8 * B:
-        raise NasnetError(f"expected {8 * B} tokens for 2 cells of {B} blocks, got {len(tokens)}")
-    for k, t in enumerate(tokens):  # in1, in2 of block b: 0..b+1; op1, op2: 0..len(ops)-1
-        b, pos = k % (4 * B) // 4, k % 4
-        n = b + 2 if pos < 2 else len(ops)
-        if not 0 <= t < n:
-            raise NasnetError(f"token {k} (block {b}, {('in1', 'in2', 'op1', 'op2')[pos]}) is "
-                              f"{t}, outside 0..{n - 1}")
-    cells = []
-    for c in range(2):
-        t = tokens[4 * B * c: 4 * B * (c + 1)]
-        cells.append(NasnetCell(tuple(Block(t[4 * b], t[4 * b + 1], ops[t[4 * b + 2]], ops[t[4 * b + 3]])
-                                      for b in range(B))))
-    return NasnetGenotype(*cells)
+    def __post_init__(self):
+        checks.integer("nasnet B", self.B, min=1)
+        object.__setattr__(self, "ops", check_names("nasnet ops", self.ops))
+        object.__setattr__(self, "combiners", check_names("nasnet combiners", self.combiners))

@@ -30,21 +30,25 @@ Equivalence ("cells that compute the same function"), as implemented by ``canoni
 """
 from __future__ import annotations
 
-import difflib
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..genotypes import Cell
+from .. import checks
+from ..genotypes import Cell, GenotypeError
 from ..ops import ReLUConvBN, make_op
+from .base import Space, check_choices, register
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 N_NODES = 4
 NUM_CELLS = len(OPS) ** len(EDGES)  # 15,625
 _OP_ID = {op: k for k, op in enumerate(OPS)}
+FREE_OPS = ("none", "skip_connect", "avg_pool_3x3")  # the parameter-free ops (3/5 of a random cell)
+TOKEN_STEPS = [("choice", len(OPS))] * len(EDGES)  # one op choice per edge
 _SWAP = (0, 2, 1, 3)  # node relabelling that exchanges the two intermediate nodes
 
 
@@ -53,20 +57,13 @@ class NB201Error(ValueError):
 
 
 # ------------------------------------------------------------------ cell <-> index / string
-def _unknown_op(op, where: str) -> NB201Error:
-    close = difflib.get_close_matches(str(op), OPS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return NB201Error(f"unknown op {op!r} {where}.{hint} NAS-Bench-201 ops: {', '.join(OPS)}")
-
-
 def _check_ops(ops) -> tuple[str, ...]:
     ops = tuple(ops)
     if len(ops) != len(EDGES):
         raise NB201Error(f"a cell has {len(EDGES)} ops (one per edge, in EDGES order "
                          f"{EDGES}), got {len(ops)}: {ops!r}")
     for op, (i, j) in zip(ops, EDGES):
-        if not isinstance(op, str) or op not in _OP_ID:
-            raise _unknown_op(op, f"on edge {i}->{j}")
+        checks.known("op", op, OPS, f"edge {i}->{j}", NB201Error, "NAS-Bench-201 ops")
     return tuple(str(op) for op in ops)
 
 
@@ -97,51 +94,34 @@ def ops_to_string(ops) -> str:
     return "+".join("|" + "|".join(g) + "|" for g in groups)
 
 
-def string_to_ops(s: str) -> tuple[str, ...]:
-    """Parse a canonical string strictly (plain string operations, never eval)."""
-    if not isinstance(s, str):
-        raise NB201Error(f"expected a cell string, got {type(s).__name__}: {s!r}")
-    groups = s.strip().split("+")
-    if len(groups) != N_NODES - 1:
-        raise NB201Error(f"a cell string has {N_NODES - 1} groups joined by '+' (the incoming "
-                         f"edges of nodes 1..{N_NODES - 1}), got {len(groups)} in {s!r}")
-    ops = {}
-    for node, group in enumerate(groups, start=1):
-        if len(group) < 2 or group[0] != "|" or group[-1] != "|":
-            raise NB201Error(f"group {node} {group!r} must start and end with '|', e.g. "
-                             f"'|nor_conv_3x3~0|'")
-        parts = group[1:-1].split("|")
-        if len(parts) != node:
-            raise NB201Error(f"node {node} needs {node} incoming edge(s), from nodes "
-                             f"0..{node - 1}, got {len(parts)} in group {group!r}")
-        for want, part in enumerate(parts):
-            if part.count("~") != 1:
-                raise NB201Error(f"edge {part!r} in group {group!r} must look like "
-                                 f"'op~source' with exactly one '~'")
-            op, src = part.split("~")
-            if not (src.isascii() and src.isdigit()):
-                raise NB201Error(f"source {src!r} of edge {part!r} is not a node number")
-            if int(src) >= node:
-                raise NB201Error(f"source {src} of edge {part!r} is out of range: node {node} "
-                                 f"reads only {'node 0' if node == 1 else f'nodes 0..{node - 1}'}")
-            if int(src) != want:
-                raise NB201Error(f"edge {part!r} in group {group!r} is out of order: sources "
-                                 f"must be listed 0, 1, .., {node - 1}")
-            if op not in _OP_ID:
-                raise _unknown_op(op, f"in edge {part!r}")
-            ops[(want, node)] = op
-    return tuple(ops[e] for e in EDGES)
-
-
 def to_ops(cell) -> tuple[str, ...]:
-    """Any cell description -> 6 op names: an index, an op tuple/list, or a string."""
+    """Any cell description -> 6 op names: an index, an op tuple/list, a canonical string or
+    a `genotypes.Cell` of the NAS-Bench-201 form (`to_cell`'s)."""
     if isinstance(cell, str):
-        return string_to_ops(cell)
+        return _parse(cell)
     if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
         return index_to_ops(cell)
     if isinstance(cell, (tuple, list, np.ndarray)):
         return _check_ops(cell)
-    raise NB201Error(f"expected a cell index, op tuple or string, got {type(cell).__name__}")
+    if isinstance(cell, Cell):
+        if cell.n_inputs != 1 or cell.output_nodes != (N_NODES - 1,):
+            raise NB201Error(f"a NAS-Bench-201 Cell has one input and node {N_NODES - 1} as its "
+                             f"output, got n_inputs={cell.n_inputs}, outputs {cell.output_nodes}")
+        return _parse(cell.to_string())
+    raise NB201Error(f"expected a cell index, op tuple, string or Cell, got {type(cell).__name__}")
+
+
+def _parse(s: str) -> tuple[str, ...]:
+    """A canonical string -> 6 op names: `genotypes.Cell.from_string` (plain string
+    operations, never eval) with NAS-Bench-201's form: 3 nodes, one edge from every earlier node."""
+    if s.strip().count("+") != N_NODES - 2:
+        raise NB201Error(f"a cell string has {N_NODES - 1} groups joined by '+' (the incoming "
+                         f"edges of nodes 1..{N_NODES - 1}), got {s.strip().count('+') + 1} in {s!r}")
+    try:
+        cell = Cell.from_string(s, n_inputs=1, primitives=OPS, edges_per_node="all")
+    except GenotypeError as e:
+        raise NB201Error(f"{e} (in {s!r}; NAS-Bench-201 ops: {', '.join(OPS)})") from None
+    return tuple(op for _, _, op in cell.edges)  # node by node: EDGES order
 
 
 def to_cell(cell) -> Cell:
@@ -155,11 +135,23 @@ def to_cell(cell) -> Cell:
     return Cell(tuple(groups), n_inputs=1, primitives=OPS, edges_per_node="all", concat=(N_NODES - 1,))
 
 
-def _index(cell) -> int:
-    if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
-        index_to_ops(cell)  # range check
-        return int(cell)
+@lru_cache(maxsize=1 << 16)
+def _index_of(cell) -> int:  # strings and op tuples: parsed once, then a dict lookup
     return ops_to_index(to_ops(cell))
+
+
+def cell_index(cell) -> int:
+    """Any cell description (index, 6 op names, string, Cell) -> its index 0..15624, checked."""
+    if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
+        if not 0 <= cell < NUM_CELLS:
+            raise NB201Error(f"cell index {int(cell)} outside 0..{NUM_CELLS - 1}")
+        return int(cell)
+    if isinstance(cell, (list, np.ndarray)):
+        cell = tuple(cell)
+    try:
+        return _index_of(cell)
+    except TypeError:  # unhashable: let the parser name the problem
+        return ops_to_index(to_ops(cell))
 
 
 # ------------------------------------------------------------------ equivalence
@@ -200,7 +192,7 @@ def _tables():
 def canonical(cell) -> tuple:
     """The equivalence-class key: a sorted tuple of (src, dst, op); () when disconnected."""
     class_id, _, keys = _tables()
-    return keys[class_id[_index(cell)]]
+    return keys[class_id[cell_index(cell)]]
 
 
 def equivalence_classes() -> list[list[int]]:
@@ -210,13 +202,13 @@ def equivalence_classes() -> list[list[int]]:
 
 def class_id(cell) -> int:
     """Position of the cell's class in `equivalence_classes()`."""
-    return int(_tables()[0][_index(cell)])
+    return int(_tables()[0][cell_index(cell)])
 
 
 def class_of(cell) -> list[int]:
     """The indices of all cells equivalent to `cell` (itself included), sorted."""
     class_ids, members, _ = _tables()
-    return list(members[class_ids[_index(cell)]])
+    return list(members[class_ids[cell_index(cell)]])
 
 
 def num_unique() -> int:
@@ -229,36 +221,15 @@ def is_connected(cell) -> bool:
     return len(_pruned(to_ops(cell))) > 0
 
 
-# ------------------------------------------------------------------ search-space interface
-def size() -> int:
-    """5^6 = 15,625 cells (NUM_CELLS); `num_unique()` counts the distinct functions."""
-    return NUM_CELLS
+# ------------------------------------------------------------------ tokens
+def to_tokens(cell) -> list[int]:
+    """The controller's and NAO's view: 6 op ids (positions in OPS), EDGES order."""
+    return [_OP_ID[op] for op in to_ops(cell)]
 
 
-def sample(rng: np.random.Generator) -> tuple[str, ...]:
-    """A uniformly random cell (each edge's op drawn independently)."""
-    return tuple(OPS[k] for k in rng.integers(len(OPS), size=len(EDGES)))
-
-
-def mutate(ops, rng: np.random.Generator) -> tuple[str, ...]:
-    """Change one uniformly chosen edge to a uniformly chosen different op."""
-    ops = list(to_ops(ops))
-    e = int(rng.integers(len(EDGES)))
-    ops[e] = [op for op in OPS if op != ops[e]][int(rng.integers(len(OPS) - 1))]
-    return tuple(ops)
-
-
-def neighbours(ops) -> list[tuple[str, ...]]:
-    """All 6 * 4 = 24 cells that differ from `ops` on exactly one edge."""
-    ops = to_ops(ops)
-    return [ops[:e] + (op,) + ops[e + 1:] for e in range(len(EDGES)) for op in OPS if op != ops[e]]
-
-
-def encode(ops) -> np.ndarray:
-    """One-hot (edge, op) matrix (6, 5) flattened to 30 float32s, for surrogate models."""
-    x = np.zeros((len(EDGES), len(OPS)), np.float32)
-    x[np.arange(len(EDGES)), [_OP_ID[op] for op in to_ops(ops)]] = 1.0
-    return x.ravel()
+def from_tokens(tokens) -> tuple[str, ...]:
+    """6 op ids -> 6 op names; NB201Error names a token outside 0..4."""
+    return tuple(OPS[t] for t in check_choices(tokens, TOKEN_STEPS, NB201Error))
 
 
 # ------------------------------------------------------------------ networks
@@ -335,3 +306,46 @@ class NB201Network(nn.Module):
     def forward(self, x):  # (B, in_channels, H, W)
         x = self.lastact(self.cells(self.stem(x)))  # (B, widths[-1], H', W')
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+@register("nb201")
+@dataclass(frozen=True)
+class NB201Space(Space):
+    """The NAS-Bench-201 cell space (no settings). An architecture is a tuple of 6 op names
+    in EDGES order; every method accepts any cell description `to_ops` reads."""
+
+    size = NUM_CELLS
+    to_tokens = staticmethod(to_tokens)
+    from_tokens = staticmethod(from_tokens)
+    to_string = staticmethod(ops_to_string)
+    from_string = staticmethod(to_ops)
+    to_cell = staticmethod(to_cell)
+
+    def sample(self, rng: np.random.Generator) -> tuple[str, ...]:
+        """A uniformly random cell (each edge's op drawn independently)."""
+        return tuple(OPS[k] for k in rng.integers(len(OPS), size=len(EDGES)))
+
+    def mutate(self, ops, rng: np.random.Generator) -> tuple[str, ...]:
+        """Change one uniformly chosen edge to a uniformly chosen different op."""
+        ops = list(to_ops(ops))
+        e = int(rng.integers(len(EDGES)))
+        ops[e] = [op for op in OPS if op != ops[e]][int(rng.integers(len(OPS) - 1))]
+        return tuple(ops)
+
+    def neighbours(self, ops) -> list[tuple[str, ...]]:
+        """All 6 * 4 = 24 cells that differ from `ops` on exactly one edge."""
+        ops = to_ops(ops)
+        return [ops[:e] + (op,) + ops[e + 1:] for e in range(len(EDGES)) for op in OPS if op != ops[e]]
+
+    def encode(self, ops) -> np.ndarray:
+        """One-hot (edge, op) matrix (6, 5) flattened to 30 float32s, for surrogate models."""
+        x = np.zeros((len(EDGES), len(OPS)), np.float32)
+        x[np.arange(len(EDGES)), to_tokens(ops)] = 1.0
+        return x.ravel()
+
+    def token_steps(self) -> list[tuple[str, int]]:
+        return list(TOKEN_STEPS)
+
+    def build(self, arch, **net) -> NB201Network:
+        """NB201Network(arch, **net): C, N, num_classes, in_channels, stages."""
+        return NB201Network(arch, **net)

@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
+from .. import checks
 from ..utils import is_int
-from . import nasnet
-from .nasnet import Block, NasnetCell, NasnetError
+from .base import check_names, register
+from .nasnet import BlockCellSpace
+from .nasnet_cells import Block, NasnetCell, NasnetError
 
 PNAS_OPS = ("sep_conv_3x3", "sep_conv_5x5", "sep_conv_7x7", "conv_1x7_7x1", "skip_connect",
             "avg_pool_3x3", "max_pool_3x3", "dil_conv_3x3")  # paper's "identity" = skip_connect
@@ -121,36 +124,6 @@ def first_cells(ops=PNAS_OPS, unique: bool = True) -> list[NasnetCell]:
     return _dedupe(cells) if unique else cells
 
 
-def sample(rng, B: int = 5, ops=PNAS_OPS) -> NasnetCell:
-    """A uniformly random cell of B blocks (every input and op uniform, independent);
-    rng: a numpy Generator."""
-    _check(B=B)
-    pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
-    return NasnetCell(tuple(Block(int(rng.integers(b + 1)), int(rng.integers(b + 1)),
-                                  pick(ops), pick(ops), "add") for b in range(1, B + 1)))
-
-
-def size(B: int = 5, ops=PNAS_OPS) -> int:
-    """`space_size` for the interface every space shares (`spaces.get`)."""
-    return space_size(B, len(ops))
-
-
-def neighbours(cell: NasnetCell, ops=PNAS_OPS) -> list[NasnetCell]:
-    """Every cell one prediction away (an input or an op of one block; add stays)."""
-    return nasnet.neighbours(cell, ops, ("add",))
-
-
-def mutate(cell: NasnetCell, rng, ops=PNAS_OPS) -> NasnetCell:
-    """One uniformly chosen neighbour."""
-    return nasnet.mutate(cell, rng, ops, ("add",))
-
-
-def encode(cell: NasnetCell, ops=PNAS_OPS):
-    """A fixed-length one-hot vector for cells of one size (see nasnet.encode); the
-    surrogates read the variable-length `encode_tokens` instead."""
-    return nasnet.encode(cell, ops, ("add",))
-
-
 # ---------------------------------------------------------------------- encodings
 def vocab_size(B_max: int = B_MAX, n_ops: int = 8) -> int:
     """Tokens of the shared vocabulary: B_max + 2 input states, then n_ops ops."""
@@ -178,3 +151,18 @@ def encode_tokens(cell: NasnetCell, ops=PNAS_OPS, B_max: int = B_MAX) -> list[in
                           "raise B_max (and the surrogate's vocab_size)")
     off = B_max + 2
     return [t for i1, i2, o1, o2 in encode_blocks(cell, ops) for t in (i1, i2, off + o1, off + o2)]
+
+
+# ---------------------------------------------------------------------- the space
+@register("pnas")
+@dataclass(frozen=True)
+class PnasSpace(BlockCellSpace):
+    """PNAS's cells of B blocks (add only, 8 ops): NASNet's space with one combiner, so the
+    same sampling, neighbours, encoding and tokens (`BlockCellSpace`); |space| = eq. (2)."""
+
+    B: int = 5                          # blocks per cell (the paper grows cells to 5)
+    ops: tuple[str, ...] = PNAS_OPS     # the 8 candidate ops
+
+    def __post_init__(self):
+        checks.integer("pnas B", self.B, min=1)
+        object.__setattr__(self, "ops", check_names("pnas ops", self.ops))

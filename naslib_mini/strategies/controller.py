@@ -14,8 +14,8 @@ back as the next input, so every decision is conditioned on all earlier ones:
 A sequence's log-probability log P(a_{1:T}; theta) = sum_t log P(a_t | a_{1:t-1}; theta) is
 what REINFORCE differentiates (eq. 1-2, see reinforce.py).
 
-Steps are ("choice", k) or ("anchor", i); the anchor of layer i must be the (i+1)-th anchor
-step, so it can look back at the i anchors before it. Tokens are ints for choice steps and
+Steps are ("choice", k) or ("anchor", i), a search space's `token_steps()`; the anchor of
+layer i must be the (i+1)-th anchor step, so it can look back at the i anchors before it. Tokens are ints for choice steps and
 0/1 tuples of length i for anchor steps.
 """
 from __future__ import annotations
@@ -25,11 +25,6 @@ import numbers
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-
-def nb201_steps() -> list[tuple[str, int]]:
-    """The NAS-Bench-201 cell as a token sequence: one 5-way op choice per edge (6 edges)."""
-    return [("choice", 5)] * 6
 
 
 def _check_steps(steps) -> list[tuple[str, int]]:

@@ -22,14 +22,13 @@ projected on the sphere still has a non-negative inner product with the gradient
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..spaces import nb201
+from ..train import Callback, fit
+from .base import Strategy
 
 
 class NAO(nn.Module):
@@ -102,24 +101,18 @@ class NAO(nn.Module):
         l_rec = F.cross_entropy(logits.reshape(-1, self.vocab), tokens.reshape(-1))
         return self.lam * l_pp + (1 - self.lam) * l_rec, l_pp, l_rec
 
-    def fit(self, tokens, y, epochs: int, lr: float = 1e-3, batch_size: int = 32,
-            seed: int = 0, optimizer=None) -> list[dict]:
-        """Adam on `loss` over shuffled mini-batches; one history dict (means) per epoch.
-        Pass the same `optimizer` again to continue training with its state."""
+    def fit(self, tokens, y, num_epochs: int, lr: float = 1e-3, batch_size: int = 32,
+            seed: int = 0, optimizer=None) -> dict:
+        """Adam on `loss` over shuffled mini-batches, through `train.fit` (its step is
+        `_NAOStep`); returns fit's history, with the epoch means of L_pp ("predict") and
+        L_rec ("reconstruct") beside the total ("train_loss"). Pass the same `optimizer` again
+        to continue training with its state. The caller's torch RNG is left untouched."""
         tokens, y = torch.as_tensor(tokens, dtype=torch.long), torch.as_tensor(y, dtype=torch.float)
-        opt = optimizer or torch.optim.Adam(self.parameters(), lr=lr)
-        gen, history = torch.Generator().manual_seed(seed), []
-        self.train()
-        for _ in range(epochs):
-            sums, n = np.zeros(3), 0
-            for idx in torch.randperm(len(tokens), generator=gen).split(batch_size):
-                total, l_pp, l_rec = self.loss(tokens[idx], y[idx])
-                opt.zero_grad()
-                total.backward()
-                opt.step()
-                sums += [total.item() * len(idx), l_pp.item() * len(idx), l_rec.item() * len(idx)]
-                n += len(idx)
-            history.append(dict(zip(("total", "predict", "reconstruct"), sums / n)))
+        with torch.random.fork_rng(devices=[]):
+            history = fit(self, ((tokens, y), None), num_epochs=num_epochs, lr=lr, optimizer=optimizer or "adam",
+                          weight_decay=0.0, scheduler=None, batch_size=batch_size, seed=seed,
+                          loss_fn=F.mse_loss,  # L_pp's: a regression target, no label checks
+                          device=next(self.parameters()).device, callbacks=[_NAOStep()], progress=False)
         self.eval()
         return history
 
@@ -160,95 +153,87 @@ class NAO(nn.Module):
         return torch.stack([self.embed(s) for s in path])
 
 
-# ------------------------------------------------------------------ NAS-Bench-201 sequences
-def nb201_tokens(cells) -> torch.Tensor:
-    """A list of NAS-Bench-201 cells (indices, op tuples or strings) -> op ids (B, 6), vocab 5."""
-    return torch.tensor([[nb201.OPS.index(op) for op in nb201.to_ops(c)] for c in cells],
-                        dtype=torch.long).reshape(-1, len(nb201.EDGES))
+class _NAOStep(Callback):
+    """fit's step for NAO: the joint loss of `NAO.loss` (the tokens are both the input and
+    the reconstruction target), and the epoch means of its two parts in the history."""
 
+    def on_epoch_start(self, t):
+        self.sums, self.n = torch.zeros(2), 0
 
-def nb201_valid(tokens) -> bool:
-    """A sequence is a cell when it has 6 ids in 0..4 (any 6 ops form a cell)."""
-    t = [int(v) for v in tokens]
-    return len(t) == len(nb201.EDGES) and all(0 <= v < len(nb201.OPS) for v in t)
+    def train_step(self, t, X, y, loss_fn):
+        total, l_pp, l_rec = t.net.loss(X, y)
+        total.backward()
+        self.sums += torch.stack([l_pp.detach(), l_rec.detach()]).cpu() * len(y)
+        self.n += len(y)
+        return total, total.new_zeros(len(y))  # no logits: accuracy does not apply
 
-
-def tokens_to_nb201(tokens) -> list[tuple[str, ...]]:
-    """(B, 6) op ids -> op tuples; raises NB201Error on a sequence that is not a cell."""
-    cells = []
-    for row in torch.as_tensor(tokens).reshape(-1, len(nb201.EDGES)).tolist():
-        if not nb201_valid(row):
-            raise nb201.NB201Error(f"token sequence {row} is not a NAS-Bench-201 cell")
-        cells.append(tuple(nb201.OPS[v] for v in row))
-    return cells
-
-
-def nb201_sample(rng: np.random.Generator) -> tuple[int, ...]:
-    """A uniformly random cell as a token tuple (for NAOSearch)."""
-    return tuple(int(v) for v in rng.integers(len(nb201.OPS), size=len(nb201.EDGES)))
+    def on_epoch_end(self, t, logs):
+        logs["predict"], logs["reconstruct"] = (self.sums / self.n).tolist()
 
 
 # ------------------------------------------------------------------ the search loop
-class NAOSearch:
-    """NAO as an ask/tell strategy over token tuples (same interface as RandomSearch).
+class NAOSearch(Strategy):
+    """NAO as an ask/tell strategy over the architectures of a space whose decisions are all
+    choices (`space.token_steps()`): the model reads and writes their token sequences
+    (`to_tokens` / `from_tokens`), vocabulary = the largest choice.
 
-    Seed with `n_init` random valid architectures; then each round: fit the NAO model on all
+    Seed with `n_init` random architectures; then each round: fit the NAO model on all
     scored ones (scores min-max normalised to [0, 1] as in the official code), take the
     `top_k` by true score, ascend each with eta (then 2 eta, 3 eta, ... for `eta_tries` tries
     while too few are new), decode, keep the valid unseen ones; fill up to `top_k` with random
-    valid unseen samples. Counters over decoded sequences: `proposed` (all decoded),
-    `invalid` (rejected by `valid`), `duplicates` (valid but already asked or repeated),
+    unseen samples. Counters over decoded sequences: `proposed` (all decoded), `invalid` (not
+    an architecture of the space), `duplicates` (valid but already asked or repeated),
     `accepted` (new, queued); `random` counts random fills. Never raises on a bad decode.
     """
 
-    def __init__(self, sample: Callable, vocab: int, seq_len: int,
-                 valid: Callable = lambda t: True, n_init: int = 20, top_k: int = 10,
-                 eta: float = 10.0, eta_tries: int = 3, epochs: int = 30, batch_size: int = 32,
-                 lr: float = 1e-3, seed: int = 0, max_tries: int = 1000, **model_kwargs):
-        self.sample, self.valid, self.seq_len = sample, valid, seq_len
+    def __init__(self, space, n_init: int = 20, top_k: int = 10, eta: float = 10.0,
+                 eta_tries: int = 3, num_epochs: int = 30, batch_size: int = 32, lr: float = 1e-3,
+                 seed: int = 0, max_tries: int = 1000, **model_kwargs):
+        super().__init__(space, ("sample", "token_steps", "to_tokens", "from_tokens"))
+        steps = space.token_steps()
+        if any(kind != "choice" for kind, _ in steps):
+            raise ValueError(f"NAO reads sequences of choices; space {space.name!r} has anchor "
+                             "steps (sets of inputs)")
+        self.seq_len, vocab = len(steps), max(k for _, k in steps)
         self.n_init, self.top_k, self.eta, self.eta_tries = n_init, top_k, eta, eta_tries
-        self.epochs, self.batch_size, self.seed, self.max_tries = epochs, batch_size, seed, max_tries
+        self.num_epochs, self.batch_size, self.seed, self.max_tries = num_epochs, batch_size, seed, max_tries
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-        self.model = NAO(vocab, seq_len, **model_kwargs)
+        self.model = NAO(vocab, self.seq_len, **model_kwargs)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=lr)
-        self.history: list[tuple[tuple[int, ...], float]] = []
-        self.seen: set[tuple[int, ...]] = set()
-        self.queue: list[tuple[int, ...]] = []
+        self.seen: set = set()
+        self.queue: list = []
         self.rounds = self.proposed = self.invalid = self.duplicates = self.accepted = self.random = 0
 
-    def _is_valid(self, arch) -> bool:
+    def _decoded(self, tokens):
+        """The architecture of a decoded sequence, or None when it is not one."""
         try:
-            return len(arch) == self.seq_len and bool(self.valid(arch))
-        except Exception:  # a `valid` that chokes on a strange sequence rejects it
-            return False
+            return self.space.from_tokens(tokens)
+        except (ValueError, TypeError):
+            return None
 
     def _random(self, n: int) -> None:
-        for _ in range(self.max_tries):
-            if n <= 0:
-                return
-            arch = tuple(int(v) for v in self.sample(self.rng))
-            if arch not in self.seen and self._is_valid(arch):
-                self.seen.add(arch)
-                self.queue.append(arch)
-                self.random += 1
-                n -= 1
+        new = self._unseen(n, self.seen, self.max_tries)
+        self.seen.update(new)
+        self.queue += new
+        self.random += len(new)
         if not self.queue:
-            raise RuntimeError(f"no new valid architecture in {self.max_tries} random samples")
+            raise RuntimeError(f"no new architecture in {self.max_tries} random samples")
 
     def _round(self) -> None:
         archs, scores = zip(*self.history)
         y = np.asarray(scores, float)
         y = (y - y.min()) / (y.max() - y.min()) if y.max() > y.min() else np.full_like(y, 0.5)
-        self.model.fit(torch.tensor(archs), torch.tensor(y), self.epochs, batch_size=self.batch_size,
+        tokens = torch.tensor([self.space.to_tokens(a) for a in archs])  # (n, T)
+        self.model.fit(tokens, torch.tensor(y), self.num_epochs, batch_size=self.batch_size,
                        seed=self.seed + self.rounds, optimizer=self.opt)
-        top = torch.tensor([archs[i] for i in np.argsort(-y, kind="stable")[: self.top_k]])
+        top = tokens[np.argsort(-y, kind="stable")[: self.top_k].copy()]
         found = 0
         for k in range(1, self.eta_tries + 1):
             new_tokens, _, _ = self.model.ascend(top, self.eta * k)
-            for arch in map(tuple, new_tokens.tolist()):
+            for arch in map(self._decoded, new_tokens.tolist()):
                 self.proposed += 1
-                if not self._is_valid(arch):
+                if arch is None:
                     self.invalid += 1
                 elif arch in self.seen:
                     self.duplicates += 1
@@ -262,7 +247,7 @@ class NAOSearch:
         self.rounds += 1
         self._random(self.top_k - found)
 
-    def ask(self) -> tuple[int, ...]:
+    def ask(self):
         if not self.queue:
             if len(self.history) < self.n_init:
                 self._random(self.n_init - len(self.history))
@@ -271,11 +256,5 @@ class NAOSearch:
         return self.queue.pop(0)
 
     def tell(self, arch, score: float) -> None:
-        arch = tuple(int(v) for v in arch)
+        super().tell(arch, score)
         self.seen.add(arch)
-        self.history.append((arch, float(score)))
-
-    def best(self):
-        if not self.history:
-            raise ValueError("no architecture has been scored yet")
-        return max(self.history, key=lambda h: h[1])

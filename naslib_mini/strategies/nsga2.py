@@ -13,7 +13,7 @@ f(a), f(b) in R^M, a dominates b when f(a) <= f(b) in every objective and < in a
 - elitist selection (section III-C): parents P and offspring Q together (2N), fill the next
   P front by front; the front that does not fit whole is cut by crowding distance.
 
-`NSGA2` speaks the strategies' interface (ask / tell / best): ask() hands out the initial
+`NSGA2` speaks the strategies' interface (`strategies.base`): ask() hands out the initial
 population, then each generation's offspring, one architecture at a time; tell(arch, f)
 takes its objective vector (M,); after the last offspring of a generation is told, the
 selection of section III-C runs. best() is the first front of the population.
@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 
 from .. import checks
+from .base import Strategy, run
 
 
 def dominates(a, b) -> bool:
@@ -54,15 +55,6 @@ def fast_non_dominated_sort(F) -> list[np.ndarray]:
         n_dominators[current] = -1                      # never again
         current = np.flatnonzero(n_dominators == 0)
     return fronts
-
-
-def ranks(F) -> np.ndarray:
-    """Front number (0 = non-dominated) of every point: (N,) ints."""
-    F = np.asarray(F, float)
-    r = np.empty(len(F), np.int64)
-    for k, front in enumerate(fast_non_dominated_sort(F)):
-        r[front] = k
-    return r
 
 
 def crowding_distance(F) -> np.ndarray:
@@ -120,27 +112,31 @@ def binary_tournament(rank, crowd, rng: np.random.Generator) -> int:
     return i if crowd[i] >= crowd[j] else j
 
 
-def uniform_crossover(a, b, rng: np.random.Generator) -> tuple:
-    """Each position from parent a or b with probability 1/2."""
-    take = rng.random(len(a)) < 0.5
-    return tuple(x if t else y for x, y, t in zip(a, b, take))
+def uniform_crossover(space, a, b, rng: np.random.Generator):
+    """Each decision (token) from parent a or b with probability 1/2; parent a when the mix
+    is not an architecture of the space (a DARTS node reading one source twice)."""
+    ta, tb = space.to_tokens(a), space.to_tokens(b)
+    take = rng.random(len(ta)) < 0.5
+    try:
+        return space.from_tokens([x if t else y for x, y, t in zip(ta, tb, take)])
+    except ValueError:
+        return a
 
 
-class NSGA2:
-    """NSGA-II over a discrete space.
+class NSGA2(Strategy):
+    """NSGA-II over a search space: its `sample` makes the first population, its `mutate`
+    (after crossover) the offspring.
 
-    sample(rng) -> arch; mutate(arch, rng) -> arch; crossover(a, b, rng) -> arch (None: no
-    crossover); key(arch) -> hashable identity (e.g. the benchmark's class id, so that cells
-    computing the same function count once); archs are tuples (e.g. nb201 op tuples).
+    crossover(space, a, b, rng) -> arch (None: no crossover); key(arch) -> hashable identity
+    (e.g. the benchmark's class id, so that cells computing the same function count once).
     """
 
-    def __init__(self, sample: Callable, mutate: Callable, pop_size: int = 20, *,
-                 crossover: Callable | None = uniform_crossover, p_crossover: float = 0.9,
-                 key: Callable[[object], Hashable] = lambda a: a, seed: int = 0,
-                 max_tries: int = 50):
-        if pop_size < 2:
-            raise ValueError(f"pop_size must be >= 2, got {pop_size}")
-        self.sample, self.mutate, self.crossover = sample, mutate, crossover
+    def __init__(self, space, pop_size: int = 20, *, crossover: Callable | None = uniform_crossover,
+                 p_crossover: float = 0.9, key: Callable[[object], Hashable] = lambda a: a,
+                 seed: int = 0, max_tries: int = 50):
+        super().__init__(space, ("sample", "mutate", "to_tokens", "from_tokens"))
+        checks.integer("pop_size", pop_size, min=2)
+        self.crossover = crossover
         self.pop_size, self.p_crossover, self.key = pop_size, p_crossover, key
         self.rng, self.max_tries = np.random.default_rng(seed), max_tries
         self.population: list = []          # archs of the current parents P
@@ -167,14 +163,14 @@ class NSGA2:
         p1 = self.population[binary_tournament(rank, crowd, self.rng)]
         if self.crossover is not None and self.rng.random() < self.p_crossover:
             p2 = self.population[binary_tournament(rank, crowd, self.rng)]
-            p1 = self.crossover(p1, p2, self.rng)
-        return self.mutate(p1, self.rng)
+            p1 = self.crossover(self.space, p1, p2, self.rng)
+        return self.space.mutate(p1, self.rng)
 
     def ask(self):
         """The next architecture to evaluate."""
         if self._pending:
             return self._pending[0]
-        make = (lambda: self.sample(self.rng)) if not self.population else self._offspring
+        make = (lambda: self.space.sample(self.rng)) if not self.population else self._offspring
         self._pending.append(self._fresh(make))
         return self._pending[0]
 
@@ -233,17 +229,18 @@ class NSGA2:
         return [a for a, m in zip(archs, mask) if m], F[mask]
 
     def run(self, evaluate: Callable, generations: int) -> "NSGA2":
-        """Evaluate the initial population and `generations` generations of offspring;
-        an architecture whose key was scored before reuses that score."""
+        """Evaluate the initial population and `generations` generations of offspring through
+        the driver `strategies.run`; an architecture whose key was scored before reuses that
+        score (`n_evaluations` counts the calls of `evaluate`)."""
         checks.function("evaluate", evaluate)
         checks.integer("generations", generations, min=0)
-        for _ in range((generations + (0 if self.population else 1)) * self.pop_size):
-            arch = self.ask()
-            k = self.key(arch)
-            if k in self.evaluated:
-                f = self.evaluated[k][1]
-            else:
-                f = evaluate(arch)
-                self.n_evaluations += 1
-            self.tell(arch, f)
+
+        def cached(arch):
+            if self.key(arch) in self.evaluated:
+                return self.evaluated[self.key(arch)][1]
+            self.n_evaluations += 1
+            return evaluate(arch)
+        n = (generations + (0 if self.population else 1)) * self.pop_size
+        if n:
+            run(self, cached, n)
         return self

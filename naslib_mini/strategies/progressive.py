@@ -14,9 +14,10 @@ Models trained: |S_1| + (B - 1) K = 136 + 4 x 256 = 1,160 (``spaces.pnas.models_
 The surrogate is judged where it is used: on the cells of round b, one block larger than any
 it was fitted on, by rank correlation between its predictions and their true accuracies.
 
-``ProgressiveSearch`` follows the ask/tell/best interface of ``random_search.RandomSearch``:
-training is injected (``run(evaluate)``, ``evaluate(cell) -> accuracy``), so tests use a toy
-objective and notebook 04 trains real networks through ``train.fit``. Several surrogate
+``ProgressiveSearch`` follows the ask / tell / best interface of `strategies.base` over a
+PNAS space (`spaces.get("pnas", B=..., ops=...)`): training is injected (``run(evaluate)``,
+``evaluate(cell) -> accuracy``), so tests use a toy objective and notebook 04 trains real
+networks through ``train.fit``. Several surrogate
 ensembles can be fitted side by side (``surrogates=("mlp", "lstm")``); the one named by
 ``select`` picks the beam, the others are only scored on the same cells.
 """
@@ -30,6 +31,7 @@ import numpy as np
 from ..spaces import pnas
 from ..spaces.nasnet import NasnetCell
 from ..surrogates import Ensemble, rank_correlations
+from .base import Strategy, run
 
 __all__ = ["Round", "ProgressiveSearch", "schedule"]
 
@@ -72,38 +74,41 @@ def schedule(B: int = 5, K: int = 256, n_ops: int = 8, unique: bool = True) -> l
     return rows
 
 
-class ProgressiveSearch:
-    """PNAS's beam search over cells of 1..B blocks with `ops`.
+class ProgressiveSearch(Strategy):
+    """PNAS's beam search over the cells of 1..space.B blocks with space.ops.
 
     K: beam width (cells trained per round after the first); surrogates: ensemble kinds
     fitted each round ("mlp", "lstm"), `select` (default: the first) picks the beam;
-    n_models: ensemble size (PNAS: 5); surrogate_epochs, surrogate_kwargs (embed_dim, hidden,
+    n_models: ensemble size (PNAS: 5); num_epochs, surrogate_kwargs (embed_dim, hidden,
     lr...): passed to ``Ensemble`` / ``Ensemble.fit``; unique: expand with branch swaps
     identified (``pnas.expand(unique=True)``), so the beam never holds one cell twice;
     batch: children predicted per chunk (memory: a chunk of N cells of b blocks embeds to
     N x 4b x embed_dim floats).
     """
 
-    def __init__(self, B: int = 5, K: int = 256, ops: Sequence[str] = pnas.PNAS_OPS,
-                 surrogates: Sequence[str] = ("mlp",), select: str | None = None,
-                 n_models: int = 5, surrogate_epochs: int = 100, surrogate_kwargs: dict | None = None,
-                 unique: bool = True, batch: int = 8192, seed: int = 0):
-        if B < 1 or K < 1:
-            raise ValueError(f"B and K must be >= 1, got B={B}, K={K}")
+    def __init__(self, space, K: int = 256, surrogates: Sequence[str] = ("mlp",),
+                 select: str | None = None, n_models: int = 5, num_epochs: int = 100,
+                 surrogate_kwargs: dict | None = None, unique: bool = True, batch: int = 8192,
+                 seed: int = 0):
+        super().__init__(space)
+        if not isinstance(space, pnas.PnasSpace):
+            raise TypeError(f"ProgressiveSearch grows PNAS cells: space must be spaces.get('pnas', "
+                            f"B=..., ops=...), got {space!r}")
+        if K < 1:
+            raise ValueError(f"K must be >= 1, got K={K}")
         if not surrogates:
             raise ValueError("at least one surrogate kind is needed to rank the children")
         self.select = select or surrogates[0]
         if self.select not in surrogates:
             raise ValueError(f"select={self.select!r} is not among surrogates {list(surrogates)}")
-        self.B, self.K, self.ops, self.unique, self.batch = B, K, tuple(ops), unique, batch
+        self.B, self.K, self.ops, self.unique, self.batch = space.B, K, space.ops, unique, batch
         self.kinds, self.n_models, self.seed = tuple(surrogates), n_models, seed
-        self.epochs = surrogate_epochs
+        self.num_epochs = num_epochs
         kw = dict(surrogate_kwargs or {})
         self.fit_kwargs = {k: kw.pop(k) for k in ("lr", "batch_size") if k in kw}
-        self.model_kwargs = dict(vocab_size=pnas.vocab_size(B, len(self.ops)), **kw)
+        self.model_kwargs = dict(vocab_size=pnas.vocab_size(self.B, len(self.ops)), **kw)
         self.ensembles: dict[str, Ensemble] = {}
         self.rounds: list[Round] = []
-        self.history: list[tuple[NasnetCell, float]] = []
         self._round: Round | None = None  # the round being trained
         self._scores: dict[NasnetCell, float] = {}
         self.queue: list[NasnetCell] = []
@@ -120,7 +125,7 @@ class ProgressiveSearch:
         for kind in self.kinds:
             e = Ensemble(kind, n_models=self.n_models, seed=self.seed + len(self.rounds),
                          **self.model_kwargs)
-            self.ensembles[kind] = e.fit(T, np.asarray(y), epochs=self.epochs, **self.fit_kwargs)
+            self.ensembles[kind] = e.fit(T, np.asarray(y), num_epochs=self.num_epochs, **self.fit_kwargs)
 
     def predict(self, cells, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Ensemble mean and std for `cells` (each (N,)), in chunks of `batch`."""
@@ -176,23 +181,15 @@ class ProgressiveSearch:
         if self._round is None or cell not in self._round.cells or cell in self._scores:
             raise ValueError(f"{cell.to_string()} was not asked in the current round, "
                              "or was told already")
-        self._scores[cell] = float(score)
-        self.history.append((cell, float(score)))
+        super().tell(cell, score)
+        self._scores[cell] = self.history[-1][1]
         if len(self._scores) == len(self._round.cells):
             self._finish_round()
 
-    def best(self) -> tuple[NasnetCell, float]:
-        if not self.history:
-            raise ValueError("no architecture has been scored yet")
-        return max(self.history, key=lambda h: h[1])
-
     def run(self, evaluate: Callable[[NasnetCell], float], progress: bool = False) -> list[Round]:
-        """Train every round to the end: `evaluate(cell) -> accuracy`. Returns the rounds."""
-        from tqdm.auto import tqdm
+        """Train every round to the end through the driver `strategies.run`:
+        `evaluate(cell) -> accuracy`. Returns the rounds."""
         total = schedule(self.B, self.K, len(self.ops), self.unique)[-1]["total_trained"]
-        with tqdm(total=total, desc="models trained", disable=not progress) as bar:
-            while not self.done:
-                cell = self.ask()
-                self.tell(cell, evaluate(cell))
-                bar.update(1)
+        if not self.done:
+            run(self, evaluate, total, until=lambda: self.done, progress=progress, desc="models trained")
         return self.rounds

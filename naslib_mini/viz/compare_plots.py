@@ -1,6 +1,6 @@
 """Pictures of a `compare.compare` run (notebook 12): regret against budget with confidence
 bands, the final regret of every seed as a box plot, and what selecting by validation costs.
-Each function returns a matplotlib Figure. Only `compare_stats.Results` is read (NumPy and
+Each function returns a matplotlib Figure. Only `compare.Results` is read (NumPy and
 SciPy objects); nothing here trains."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
-from ..compare_stats import MIN_SEEDS
+from ..metrics import MIN_SEEDS
 from .plots import _axes
 
 __all__ = ["mean_band", "plot_regret", "plot_final_regret", "plot_selection_gap", "plot_showdown"]

@@ -4,17 +4,10 @@ numbers, draws on `ax` (or a new figure) and returns the Figure. Nothing here tr
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-
-def _axes(ax, ncols=1, figsize=(5, 3.2)):
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(1, ncols, figsize=figsize, constrained_layout=True)
-    plt.close(fig)  # returned Figures display once in Jupyter; pyplot would show them twice
-    return fig, ax
+from .plots import _axes
 
 
 def plot_skip_dropout(rates: dict, warmup_epochs: int | None = None, ax=None,
@@ -65,8 +58,7 @@ def plot_k_costs(Ks, time_s, memory_bytes, largest=None, memory_label: str = "me
     batch within a memory budget, against K (1 = DARTS)."""
     n = 3 if largest is not None else 2
     if axes is None:
-        fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3), constrained_layout=True)
-        plt.close(fig)
+        fig, axes = _axes(None, n, (3.3 * n, 3))
     fig = axes[0].figure
     xs = [str(k) for k in Ks]
     axes[0].bar(xs, [t * 1e3 for t in time_s], color="tab:blue")

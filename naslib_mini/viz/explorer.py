@@ -17,9 +17,9 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 
-from ..benchmark import Benchmark
+from ..benchmarks.digits import Benchmark
 from ..metrics import count_macs
-from ..nasbench201 import NASBench201
+from ..benchmarks.real import NASBench201
 from ..spaces import nb201
 from ..utils import count_params
 from .cells import draw_cell
@@ -87,7 +87,7 @@ def presets(real: NASBench201 | None = None, digits: Benchmark | None = None,
         "best on digits": nb201.index_to_ops(digits.best("test_acc")[0]),
         "all skip_connect (DARTS' collapse)": ("skip_connect",) * 6,
         "all nor_conv_3x3": ("nor_conv_3x3",) * 6,
-        "a random cell": nb201.sample(np.random.default_rng(seed)),
+        "a random cell": nb201.NB201Space().sample(np.random.default_rng(seed)),
     }
 
 

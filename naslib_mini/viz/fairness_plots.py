@@ -1,17 +1,11 @@
 """Pictures for single-path supernets (notebook 11): how often each choice block was trained,
-inherited against stand-alone accuracy, rank correlations per sampler, Pareto fronts.
+inherited against stand-alone accuracy, Pareto fronts (rank correlations: plots.plot_rank_correlation).
 Every function returns a matplotlib Figure (or draws on `ax`); nothing here trains."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-
-def _fig(n_panels: int, width: float = 4.2, height: float = 3.3):
-    fig, axes = plt.subplots(1, n_panels, figsize=(width * n_panels, height),
-                             constrained_layout=True, squeeze=False)
-    plt.close(fig)  # returned Figures display once in Jupyter
-    return fig, axes[0]
+from .plots import _axes, plot_rank_correlation  # noqa: F401 (notebook 11 imports it from here)
 
 
 def plot_update_counts(histories: dict, layer: int = 0, choice_names=None):
@@ -21,7 +15,7 @@ def plot_update_counts(histories: dict, layer: int = 0, choice_names=None):
     Panel k: the n choices of `layer` against the step. Last panel: over all L x n blocks,
     (most - least trained) / step: 0 at every step under strict fairness.
     """
-    fig, axes = _fig(len(histories) + 1)
+    fig, axes = _axes(None, len(histories) + 1, (4.2 * (len(histories) + 1), 3.3), squeeze=False)
     for ax, (label, h) in zip(axes, histories.items()):
         h = np.asarray(h)
         steps = np.arange(1, len(h) + 1)
@@ -46,7 +40,7 @@ def plot_update_counts(histories: dict, layer: int = 0, choice_names=None):
 def plot_inherited_vs_true(panels: dict, xlabel: str = "stand-alone accuracy (benchmark)",
                            ylabel: str = "inherited accuracy (supernet)"):
     """One scatter per entry {title: (true (N,), inherited (N,))}; the diagonal dashed."""
-    fig, axes = _fig(len(panels))
+    fig, axes = _axes(None, len(panels), (4.2 * len(panels), 3.3), squeeze=False)
     for ax, (title, (true, inherited)) in zip(axes, panels.items()):
         true, inherited = np.asarray(true, float), np.asarray(inherited, float)
         ax.scatter(true, inherited, s=9, alpha=0.6)
@@ -55,37 +49,6 @@ def plot_inherited_vs_true(panels: dict, xlabel: str = "stand-alone accuracy (be
         ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, alpha=0.5)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
         ax.grid(alpha=0.3)
-    return fig
-
-
-def plot_rank_correlation(results: dict, paper: dict | None = None, ylabel: str = "Kendall tau"):
-    """Bars of the mean over seeds per method and variant, seeds as dots, paper values as stars.
-
-    results: {method: {variant: [value per seed]}}, e.g. {"FairNAS": {"BN recalibrated":
-    [0.5, 0.4], "training BN stats": [...]}}; paper: {method: value} (drawn once per method).
-    """
-    fig, (ax,) = _fig(1, width=6.5)
-    methods = list(results)
-    variants = list(dict.fromkeys(v for m in methods for v in results[m]))
-    width = 0.8 / max(len(variants), 1)
-    for j, variant in enumerate(variants):
-        xs = np.arange(len(methods)) + (j - (len(variants) - 1) / 2) * width
-        means = [np.mean(results[m].get(variant, [np.nan])) for m in methods]
-        ax.bar(xs, means, width, label=variant, alpha=0.75)
-        for x, m in zip(xs, methods):
-            vals = results[m].get(variant, [])
-            ax.plot([x] * len(vals), vals, "k.", ms=4)
-    if paper:
-        for i, m in enumerate(methods):
-            if m in paper:
-                ax.plot(i, paper[m], "r*", ms=12, label="paper")
-    ax.set_xticks(range(len(methods)), methods)
-    ax.set(ylabel=ylabel)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.grid(alpha=0.3, axis="y")
-    handles, labels = ax.get_legend_handles_labels()
-    by_label = dict(zip(labels, handles))
-    ax.legend(by_label.values(), by_label.keys(), fontsize=8)
     return fig
 
 
@@ -106,7 +69,7 @@ def plot_pareto(costs: dict, true_front: dict, found: dict, highlight: int | Non
     found, circled.
     """
     names = list(costs)
-    fig, axes = _fig(len(names), width=4.8)
+    fig, axes = _axes(None, len(names), (4.8 * len(names), 3.3), squeeze=False)
     for ax, name in zip(axes, names):
         if cloud is not None:
             ax.scatter(cloud[name], cloud["acc"], s=3, c="0.8", label="all cells (benchmark)")

@@ -7,13 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-
-def _axes(ax, ncols=1, figsize=(5, 3.2)):
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(1, ncols, figsize=figsize, constrained_layout=True)
-    plt.close(fig)  # returned Figures display once in Jupyter; pyplot would show them twice
-    return fig, ax
+from .plots import _axes
 
 
 def _matrix(weights, primitives):
@@ -39,20 +33,18 @@ def edge_labels(edges, n_inputs: int = 2) -> list[str]:
 
 
 def plot_alphas(weights: dict, primitives, labels=None, axes=None, title: str | None = None,
-                vmax: float | None = None):
+                vmax: float | None = None, label: str = "softmax(alpha)", panel: str = "{} cell"):
     """Heatmaps of the mixing weights softmax(alpha), one per cell type: rows are edges,
     columns ops, each cell annotated with its weight.
 
     weights: {cell type: (E, n) array}; primitives: op names (or one list per edge);
-    labels: E row labels (default e0, e1, ...).
+    labels: E row labels (default e0, e1, ...). label: the colour bar's; panel: each panel's
+    title, formatted with the cell type (a controller's policy: label="P(op)", panel="{}").
     """
     kinds = list(weights)
     if axes is None:
         n_rows = len(next(iter(weights.values())))
-        fig, axes = plt.subplots(1, len(kinds), figsize=(5.2 * len(kinds), 0.32 * n_rows + 1.8),
-                                 constrained_layout=True, squeeze=False)
-        axes = axes[0]
-        plt.close(fig)
+        fig, axes = _axes(None, len(kinds), (5.2 * len(kinds), 0.32 * n_rows + 1.8), squeeze=False)
     axes = np.atleast_1d(axes)
     fig = axes[0].figure
     mats = {k: _matrix(weights[k], primitives[k] if isinstance(primitives, dict) else primitives)
@@ -68,8 +60,8 @@ def plot_alphas(weights: dict, primitives, labels=None, axes=None, title: str | 
         ax.set_xticks(range(len(vocab)), vocab, rotation=45, ha="right", fontsize=8)
         rows = labels or [f"e{e}" for e in range(len(M))]
         ax.set_yticks(range(len(M)), [r.replace("_{", "[").replace("}", "]") for r in rows], fontsize=7)
-        ax.set_title(f"{k} cell", fontsize=10)
-    fig.colorbar(im, ax=list(axes), shrink=0.8, label="softmax(alpha)")
+        ax.set_title(panel.format(k), fontsize=10)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label=label)
     if title:
         fig.suptitle(title)
     return fig

@@ -6,7 +6,7 @@ import numpy as np
 
 from .plots import _axes
 
-__all__ = ["plot_predicted_vs_true", "plot_lines", "plot_rank_correlations", "plot_embedding"]
+__all__ = ["plot_predicted_vs_true", "plot_lines", "plot_embedding"]
 
 
 def plot_predicted_vs_true(groups: dict, ax=None, xlabel: str = "true accuracy",
@@ -60,15 +60,6 @@ def plot_lines(x, curves: dict, ax=None, xlabel: str = "", ylabel: str = "",
         ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
-    return fig
-
-
-def plot_rank_correlations(x, curves: dict, ax=None, xlabel: str = "blocks per cell (round)",
-                           title: str | None = None):
-    """Rank correlations (Spearman, Kendall; one curve each) on a fixed [-1, 1] axis."""
-    fig = plot_lines(x, curves, ax=ax, xlabel=xlabel, ylabel="rank correlation", title=title,
-                     ylim=(-1.05, 1.05))
-    (ax if ax is not None else fig.axes[0]).axhline(0, color="k", lw=0.8)
     return fig
 
 

@@ -5,13 +5,14 @@ A tabular benchmark turns "train this architecture" (seconds to days) into "look
 (microseconds), so a search strategy can be run hundreds of times and judged against the
 known best. The results ship inside the package (naslib_mini/assets/nb201_digits.npz).
 `Benchmark` answers the interface of `tabular.TabularBenchmark`, like the real NAS-Bench-201
-(`nasbench201.NASBench201`): one dataset, "digits", with per-seed values and per-epoch curves.
+(`benchmarks.real.NASBench201`): one dataset, "digits", with per-seed values and per-epoch
+curves. How it was trained: `benchmarks.recipe`; the build itself: `benchmarks.build`:
 
-    python -m naslib_mini.benchmark build [--workers 2]   # resumable: interrupt and rerun
-    python -m naslib_mini.benchmark pack                  # merge shards into the shipped file
-    python -m naslib_mini.benchmark info                  # summary of the shipped file
+    python -m naslib_mini.benchmarks build [--workers 2]   # resumable: interrupt and rerun
+    python -m naslib_mini.benchmarks pack                  # merge shards into the shipped file
+    python -m naslib_mini.benchmarks info                  # summary of the shipped file
 
-    >>> from naslib_mini.benchmark import Benchmark
+    >>> from naslib_mini.benchmarks.digits import Benchmark
     >>> bench = Benchmark()
     >>> bench.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
 
@@ -20,24 +21,24 @@ per seed and all its members share those results.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import zipfile
 
 import numpy as np
 
-from .benchmark_build import ASSET, CURVES
-from .metrics import kendall_tau
-from .spaces import nb201
+from ..metrics import kendall_tau
+from ..spaces import nb201
 from .tabular import BenchmarkFileError, MissingResult, TabularBenchmark
 
+ASSET = os.path.join(os.path.dirname(os.path.dirname(__file__)), "assets", "nb201_digits.npz")
+CURVES = ("train_acc", "train_loss", "val_acc", "val_loss")  # per seed and epoch
 METRICS = (*CURVES, "test_acc", "test_loss", "train_time", "params", "macs", "latency")
 PER_SEED = (*CURVES, "test_acc", "test_loss", "train_time")
-REBUILD = ("build it with `python -m naslib_mini.benchmark build` then `python -m "
-           "naslib_mini.benchmark pack`, or reinstall the package to restore the shipped file")
+REBUILD = ("build it with `python -m naslib_mini.benchmarks build` then `python -m "
+           "naslib_mini.benchmarks pack`, or reinstall the package to restore the shipped file")
 
-__all__ = ["Benchmark", "METRICS", "MissingResult", "signal_to_noise", "top_half"]
+__all__ = ["Benchmark", "ASSET", "CURVES", "METRICS", "MissingResult", "signal_to_noise", "top_half"]
 
 
 class Benchmark(TabularBenchmark):
@@ -136,30 +137,3 @@ def signal_to_noise(acc: np.ndarray) -> float:
     between = acc.mean(1).std(ddof=1)
     within = np.sqrt(acc.var(1, ddof=1).mean())
     return float(between / within)
-
-
-def main(argv=None):
-    from . import benchmark_build as bb
-    from .checks import CorruptFileError
-    ap = argparse.ArgumentParser(description="Build, pack or inspect the tabular benchmark.")
-    ap.add_argument("command", choices=["build", "pack", "info"])
-    ap.add_argument("--workdir", default="shards/nb201")
-    ap.add_argument("--workers", type=int, default=None,
-                    help="worker processes (default: 1 per GPU on CUDA, min(2, cores) on the CPU)")
-    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                    help="where the workers train (auto: CUDA when present)")
-    ap.add_argument("--max-chunks", type=int, default=None, help="train at most this many chunks now")
-    a = ap.parse_args(argv)
-    try:
-        if a.command == "build":
-            bb.build(a.workdir, a.workers, a.max_chunks, device=a.device)
-        elif a.command == "pack":
-            print("wrote", bb.pack(a.workdir))
-        else:
-            print(json.dumps(Benchmark().summary(), indent=1))
-    except (ValueError, TypeError, FileNotFoundError, CorruptFileError) as e:
-        ap.error(str(e))  # one line and exit status 2, not a traceback
-
-
-if __name__ == "__main__":
-    main()

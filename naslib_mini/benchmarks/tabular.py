@@ -1,7 +1,7 @@
 """One interface for the course's two tabular benchmarks over the NAS-Bench-201 space.
 
-`benchmark.Benchmark` (our own table: every cell trained on the embedded digits) and
-`nasbench201.NASBench201` (the real NAS-Bench-201 results on CIFAR-10, CIFAR-100 and
+`benchmarks.digits.Benchmark` (our own table: every cell trained on the embedded digits) and
+`benchmarks.real.NASBench201` (the real NAS-Bench-201 results on CIFAR-10, CIFAR-100 and
 ImageNet16-120) answer the same questions in the same way, so that any search, notebook or
 test runs on either:
 
@@ -17,7 +17,8 @@ test runs on either:
                                                         accuracy and training time, and
                                                         where its result is judged
 
-A cell is an index 0..15624 (our order, `spaces.nb201`), 6 op names or a NAS-Bench-201 string.
+A cell is anything `spaces.nb201.cell_index` reads: an index 0..15624 (our order), 6 op names,
+a NAS-Bench-201 string or its `genotypes.Cell`.
 Accuracies are fractions in [0, 1] in both tables (NAS-Bench-201 prints percent: 0.9437 is
 94.37%). ``dataset=None`` means the one dataset that has the metric; when several have it
 (the real table's test accuracy) the error names them. ``seed=None`` is the mean over seeds;
@@ -27,13 +28,12 @@ result (a partial build of our table) raises `MissingResult`; `table` marks it N
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-from .spaces import nb201
+from ..spaces import nb201
+from ..spaces.nb201 import cell_index
 
-__all__ = ["TabularBenchmark", "MissingResult", "BenchmarkFileError", "cell_index"]
+__all__ = ["TabularBenchmark", "MissingResult", "BenchmarkFileError"]
 
 
 class MissingResult(LookupError):
@@ -42,30 +42,6 @@ class MissingResult(LookupError):
 
 class BenchmarkFileError(ValueError):
     """A benchmark file that exists but cannot be read as one (corrupt, truncated, foreign)."""
-
-
-@lru_cache(maxsize=1 << 16)
-def _index_of(cell) -> int:  # strings and op tuples: parsed once, then a dict lookup
-    return nb201.ops_to_index(nb201.to_ops(cell))
-
-
-def cell_index(cell) -> int:
-    """Any cell description (index, 6 op names, NAS-Bench-201 string) -> index 0..15624, checked."""
-    if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
-        if not 0 <= cell < nb201.NUM_CELLS:
-            raise nb201.NB201Error(f"cell index {int(cell)} outside 0..{nb201.NUM_CELLS - 1}")
-        return int(cell)
-    if isinstance(cell, str):
-        return _index_of(cell)
-    if isinstance(cell, (list, np.ndarray)):
-        cell = tuple(cell)
-    if isinstance(cell, tuple):
-        try:
-            return _index_of(cell)
-        except TypeError:  # an unhashable element: let the parser name the problem
-            return nb201.ops_to_index(nb201.to_ops(cell))
-    raise nb201.NB201Error(f"a cell is an index 0..{nb201.NUM_CELLS - 1}, 6 op names or a "
-                           f"NAS-Bench-201 string, got {type(cell).__name__}: {cell!r}")
 
 
 class TabularBenchmark:

@@ -45,7 +45,7 @@ formula. `nats_index(cell)` and `from_nats_index(k)` translate, e.g. NATS-Bench 
 |avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|,
 our 4*5^5 + 2*5^4 + 1*5^3 + 2*5^2 + 1*5 + 1 = 13,931.
 
-    >>> from naslib_mini.nasbench201 import NASBench201
+    >>> from naslib_mini.benchmarks.real import NASBench201
     >>> real = NASBench201()
     >>> real.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
     ...            "test_acc", dataset="cifar10")
@@ -59,10 +59,11 @@ import zipfile
 
 import numpy as np
 
-from .spaces import nb201
-from .tabular import BenchmarkFileError, TabularBenchmark, cell_index
+from ..spaces import nb201
+from ..spaces.nb201 import cell_index
+from .tabular import BenchmarkFileError, TabularBenchmark
 
-ASSET = os.path.join(os.path.dirname(__file__), "assets", "nb201_real.npz")
+ASSET = os.path.join(os.path.dirname(os.path.dirname(__file__)), "assets", "nb201_real.npz")
 DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
 METRICS = {"cifar10-valid": ("val_acc", "test_acc", "train_acc", "val_loss", "test_loss",
                              "train_loss", "train_time", "epoch_time", "params"),

@@ -1,4 +1,7 @@
-"""Building the tabular benchmark (see `benchmark` for what it is and how to query it).
+"""Building our digits benchmark (`benchmarks.digits` reads it; `benchmarks.recipe` is how
+one cell is trained), and the command line:
+
+    python -m naslib_mini.benchmarks build [--workers 2] | pack | info
 
 Every equivalence class of the NAS-Bench-201 space (`spaces.nb201.equivalence_classes`)
 is trained once per seed, on one representative cell, in parallel worker processes.
@@ -17,94 +20,26 @@ import argparse
 import dataclasses
 import glob
 import json
+import multiprocessing as mp
 import os
 import platform
 import time
-from dataclasses import dataclass
 
 import numpy as np
+import sklearn
+import torch
+from tqdm.auto import tqdm
 
-from . import checks
-from .checkpoint import remove_stale
-from .checks import CorruptFileError, corrupt
-from .spaces import nb201
-
-ASSET = os.path.join(os.path.dirname(__file__), "assets", "nb201_digits.npz")
-CURVES = ("train_acc", "train_loss", "val_acc", "val_loss")
-SHARD_GLOB = "shard_[0-9][0-9][0-9][0-9][0-9].npz"  # whole shards only, never temporary files
-
-
-@dataclass(frozen=True)
-class BuildConfig:
-    """Settings of one build; recorded in the shipped file. Chosen by measurement on 40 random
-    classes x 2 seeds (README, "The tabular benchmark"): with NAS-Bench-201's residual reduction
-    blocks the network solves 8x8 digits whatever the cell (seed-vs-seed Kendall tau ~0.05),
-    so the benchmark network is one stage: stem, the cell, classifier."""
-    dataset: str = "digits"         # embedded; never downloaded
-    image_size: int | None = None   # None = native 8x8
-    C: int = 16                     # channels of the cell (NAS-Bench-201's first stage: 16)
-    N: int = 1                      # cells stacked (NAS-Bench-201: 5 per stage)
-    stages: int = 1                 # 1 = no reduction block; 3 = NAS-Bench-201's skeleton
-    num_epochs: int = 10            # short on purpose: cells differ most in how fast they learn
-    batch_size: int = 256           # few, large steps: on 2 cores the per-step cost dominates
-    lr: float = 0.2                 # SGD, momentum 0.9, cosine decay (NAS-Bench-201: 0.1 at 256)
-    weight_decay: float = 5e-4
-    augment_pad: int = 1            # random shifts of up to 1 pixel
-    seeds: tuple[int, ...] = (0, 1)
-    chunk: int = 32                 # jobs per shard file (the unit of resumption)
-    device: str = "cpu"             # where a worker trains ("cpu", "cuda", "cuda:1"); not part
-                                    # of the build's identity: each shard records its own
-
-    def __post_init__(self):
-        for name in ("C", "N", "num_epochs", "batch_size", "chunk"):
-            checks.integer(f"BuildConfig.{name}", getattr(self, name), min=1)
-        checks.choice("BuildConfig.stages", self.stages, (1, 2, 3))
-        checks.integer("BuildConfig.augment_pad", self.augment_pad, min=0)
-        checks.number("BuildConfig.lr", self.lr, min=0, min_open=True)
-        checks.number("BuildConfig.weight_decay", self.weight_decay, min=0)
-        if not isinstance(self.seeds, tuple) or not self.seeds:
-            raise TypeError(f"BuildConfig.seeds must be a non-empty tuple of ints, got {self.seeds!r}")
-        for s in self.seeds:
-            checks.integer("BuildConfig.seeds[...]", s, min=0)
-
+from .. import checks
+from ..checkpoint import remove_stale
+from ..checks import CorruptFileError, corrupt
+from ..spaces import nb201
+from ..utils import resolve_device
+from .digits import ASSET, CURVES, Benchmark
+from .recipe import BuildConfig, load_splits, measure_cell, train_cell
 
 IDENTITY_EXCLUDES = ("device",)  # settings a resumed build may change
-
-
-def _splits(cfg: BuildConfig):
-    from . import data
-    return data.load(cfg.dataset, image_size=cfg.image_size, device="cpu")
-
-
-def train_cell(cell, seed: int, cfg: BuildConfig = BuildConfig(), splits=None) -> dict:
-    """Train one cell with one seed exactly as the build does; return its record."""
-    from . import augment
-    from .train import evaluate, fit
-    from .utils import seed_everything
-    splits = splits if splits is not None else _splits(cfg)
-    device = cfg.device
-    seed_everything(seed)
-    net = nb201.NB201Network(nb201.to_ops(cell), C=cfg.C, N=cfg.N, num_classes=splits.num_classes,
-                             in_channels=splits.in_channels, stages=cfg.stages)
-    t0 = time.perf_counter()
-    h = fit(net, splits, num_epochs=cfg.num_epochs, lr=cfg.lr, batch_size=cfg.batch_size,
-            weight_decay=cfg.weight_decay, augment=augment.crop(cfg.augment_pad) if cfg.augment_pad else None,
-            seed=seed, device=device, progress=False, channels_last=True,
-            grad_clip=5.0)  # the build ran with gradient clipping at norm 5
-    train_time = time.perf_counter() - t0
-    test_loss, test_acc = evaluate(net, splits.test, device=device, channels_last=True)
-    rec = {k: np.asarray(h[k], np.float32) for k in CURVES}
-    rec.update(test_acc=test_acc, test_loss=test_loss, train_time=train_time, net=net)
-    return rec
-
-
-def measure_cell(net, splits) -> dict:
-    """Parameters, multiply-accumulates and median CPU latency (batch 1) of a built network."""
-    from .metrics import count_macs, count_params, measure_latency
-    shape = tuple(splits.train.X.shape[1:])
-    net = net.to("cpu")
-    return {"params": count_params(net), "macs": count_macs(net, shape),
-            "latency": measure_latency(net, shape, batch_size=1, reps=15)}
+SHARD_GLOB = "shard_[0-9][0-9][0-9][0-9][0-9].npz"  # whole shards only, never temporary files
 
 
 # ---------------------------------------------------------------- the build (resumable)
@@ -118,9 +53,6 @@ _WORKER = {}
 
 
 def _init_worker(cfg_dict):
-    import multiprocessing as mp
-
-    import torch
     torch.set_num_threads(1)
     cfg = BuildConfig(**cfg_dict)
     if cfg.device == "cuda":  # worker k of the pool on GPU k mod the number of GPUs
@@ -128,7 +60,7 @@ def _init_worker(cfg_dict):
         gpu = k % torch.cuda.device_count()
         torch.cuda.set_device(gpu)
         cfg = dataclasses.replace(cfg, device=f"cuda:{gpu}")
-    _WORKER.update(cfg=cfg, splits=_splits(cfg))
+    _WORKER.update(cfg=cfg, splits=load_splits(cfg))
 
 
 def _run_chunk(args):
@@ -163,7 +95,7 @@ SHARD_KEYS = ("class_id", "seed", *CURVES, "test_acc", "test_loss", "train_time"
 def read_shard(path: str, chunk_jobs=None, num_epochs: int | None = None) -> dict:
     """A shard's arrays, checked: every key, one row per job, and (when given) exactly the
     chunk's (class, seed) jobs and num_epochs per curve. CorruptFileError otherwise."""
-    todo = "delete it and rerun `python -m naslib_mini.benchmark build` (it retrains that chunk)"
+    todo = "delete it and rerun `python -m naslib_mini.benchmarks build` (it retrains that chunk)"
     try:
         with np.load(path) as z:
             arr = {k: z[k] for k in z.files}
@@ -189,7 +121,6 @@ def default_workers(device: str) -> int:
     """1 worker per GPU on CUDA: a worker holds a CUDA context of its own (hundreds of MB each)
     and one small network per GPU keeps it busy. On the CPU min(2, cores): the measured
     setting, each worker on one thread; pass workers=N (--workers N) to use more cores."""
-    import torch
     if device == "cuda":
         return max(torch.cuda.device_count(), 1)
     return min(2, os.cpu_count() or 1)
@@ -224,11 +155,6 @@ def build(workdir: str = "shards/nb201", workers: int | None = None, max_chunks:
     workers: processes (None: `default_workers`); max_chunks: train at most this many now;
     device "auto" picks CUDA when present (a build may move between devices, see above).
     cfg: other settings (tests use tiny ones); the workdir remembers them and refuses others."""
-    import multiprocessing as mp
-
-    from tqdm.auto import tqdm
-
-    from .utils import resolve_device
     checks.path("workdir", workdir, file=False)
     if os.path.isfile(workdir):
         raise ValueError(f"workdir {workdir!r} is a file; give a folder")
@@ -291,8 +217,6 @@ def busy_time(intervals) -> float:
 
 
 def _versions() -> dict:
-    import sklearn
-    import torch
     return {"python": platform.python_version(), "torch": torch.__version__,
             "numpy": np.__version__, "scikit-learn": sklearn.__version__,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
@@ -305,7 +229,7 @@ def pack(workdir: str = "shards/nb201", out: str = ASSET, allow_partial: bool = 
     cfg_path = os.path.join(workdir, "config.json")
     if not os.path.exists(cfg_path):
         raise FileNotFoundError(f"{workdir} holds no build ({cfg_path} is missing); run "
-                                "`python -m naslib_mini.benchmark build` first")
+                                "`python -m naslib_mini.benchmarks build` first")
     with open(cfg_path) as f:
         cfg = json.load(f)
     classes = nb201.equivalence_classes()
@@ -351,3 +275,25 @@ def pack(workdir: str = "shards/nb201", out: str = ASSET, allow_partial: bool = 
                         meta=np.array(json.dumps(meta)), **arr)
     os.replace(tmp, out)
     return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m naslib_mini.benchmarks",
+                                 description="Build, pack or inspect our digits benchmark.")
+    ap.add_argument("command", choices=["build", "pack", "info"])
+    ap.add_argument("--workdir", default="shards/nb201")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes (default: 1 per GPU on CUDA, min(2, cores) on the CPU)")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                    help="where the workers train (auto: CUDA when present)")
+    ap.add_argument("--max-chunks", type=int, default=None, help="train at most this many chunks now")
+    a = ap.parse_args(argv)
+    try:
+        if a.command == "build":
+            build(a.workdir, a.workers, a.max_chunks, device=a.device)
+        elif a.command == "pack":
+            print("wrote", pack(a.workdir))
+        else:
+            print(json.dumps(Benchmark().summary(), indent=1))
+    except (ValueError, TypeError, FileNotFoundError, CorruptFileError) as e:
+        ap.error(str(e))  # one line and exit status 2, not a traceback

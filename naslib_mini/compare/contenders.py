@@ -1,9 +1,10 @@
 """The course's strategies as `compare` contenders over the NAS-Bench-201 space (notebook 12).
 
-Each function returns a spec for `compare.compare`: the discrete strategies (random search,
-regularized evolution, local search, REINFORCE, NAO, a PNAS-style surrogate search) as
-`Discrete` ask/tell factories; the one-shot methods as `OneShot` searches that return one cell
-and never touch the table:
+Each function returns a spec for `compare`: the discrete strategies (random search, regularized
+evolution, local search, REINFORCE, NAO, a PNAS-style surrogate search) as `Discrete` factories
+of strategies over the NAS-Bench-201 space (`spaces.get("nb201")`, whose architectures the
+table reads); the one-shot methods as `OneShot` searches that return one cell and never touch
+the table:
 
 - `gradient(method, config)`: "darts", "gdas", "pcdarts" (or a method of your own) through
   `oneshot.search.search("nb201", ...)`; the cell is the argmax of the alphas (their own
@@ -17,71 +18,63 @@ from __future__ import annotations
 
 import torch
 
-from . import checks
-from .compare import Discrete, OneShot
-from .oneshot.search import search
-from .spaces import nb201
-from .strategies.controller import Controller, nb201_steps
-from .strategies.evolution import LocalSearch, RegularizedEvolution
-from .strategies.nao import NAOSearch, nb201_sample, nb201_valid
-from .strategies.random_search import RandomSearch
-from .strategies.reinforce import Reinforce
-from .strategies.surrogate_search import SurrogateSearch
+from .. import data
+from ..benchmarks.recipe import BuildConfig
+from ..oneshot.search import search
+from ..spaces import get, nb201
+from ..strategies.controller import Controller
+from ..strategies.evolution import LocalSearch, RegularizedEvolution
+from ..strategies.nao import NAOSearch
+from ..strategies.random_search import RandomSearch
+from ..strategies.reinforce import Reinforce
+from ..strategies.surrogate_search import SurrogateSearch
+from .referee import Discrete, OneShot
 
-__all__ = ["tokens_to_cell", "random_search", "regularized_evolution", "local_search",
-           "reinforce", "nao", "surrogate", "gradient", "single_path", "digits_splits"]
+__all__ = ["NB201", "random_search", "regularized_evolution", "local_search", "reinforce", "nao",
+           "surrogate", "gradient", "single_path", "digits_splits"]
 
-
-def tokens_to_cell(tokens) -> tuple[str, ...]:
-    """6 op ids (the controller's and NAO's tokens) -> 6 op names."""
-    tokens = [int(t) if isinstance(t, torch.Tensor) and t.dim() == 0 else t for t in tokens]
-    if len(tokens) != len(nb201.EDGES):
-        raise nb201.NB201Error(f"a cell is {len(nb201.EDGES)} op ids, got {len(tokens)}: {tokens}")
-    for e, t in enumerate(tokens):
-        checks.integer(f"token {e}", t, min=0, max=len(nb201.OPS) - 1)
-    return tuple(nb201.OPS[int(t)] for t in tokens)
+NB201 = get("nb201")
 
 
 def random_search() -> Discrete:
-    return Discrete(lambda seed: RandomSearch(nb201.sample, seed=seed))
+    return Discrete(lambda seed: RandomSearch(NB201, seed=seed))
 
 
 def regularized_evolution(population_size: int = 20, sample_size: int = 5) -> Discrete:
-    """P and S scaled to a budget of ~100 lookups (the paper's CIFAR-10 run: P = 100, S = 25)."""
-    return Discrete(lambda seed: RegularizedEvolution(nb201.sample, nb201.mutate, population_size,
-                                                      sample_size, seed=seed))
+    """P and S scaled to a budget of ~100 lookups."""
+    return Discrete(lambda seed: RegularizedEvolution(NB201, population_size, sample_size, seed=seed))
 
 
 def local_search() -> Discrete:
-    return Discrete(lambda seed: LocalSearch(nb201.sample, nb201.neighbours, seed=seed))
+    return Discrete(lambda seed: LocalSearch(NB201, seed=seed))
 
 
 def reinforce(lr: float = 0.01, hidden: int = 35, num_layers: int = 2, baseline_decay: float = 0.95,
               entropy_weight: float = 1e-3, batch_size: int = 5) -> Discrete:
     """The NAS-RL controller over the 6 edge choices (Controller + Reinforce, notebook 02).
-    lr 0.01 and m = 5 tells per update: at notebook 02's lr 0.02 and m = 1 the policy settles
-    on a few cells within ~70 distinct lookups and then only repeats them (free lookups)."""
+    lr 0.01 and m = 5 tells per update: at lr 0.02 and m = 1 (notebook 02's exercise 5) the
+    policy settles on a few cells within ~70 distinct lookups and then only repeats them."""
     def make(seed):
         with torch.random.fork_rng(devices=[]):  # seeded weights; the caller's RNG untouched
             torch.manual_seed(seed)
-            controller = Controller(nb201_steps(), hidden=hidden, num_layers=num_layers)
-        return Reinforce(controller, lr=lr, baseline_decay=baseline_decay,
-                         entropy_weight=entropy_weight, batch_size=batch_size, seed=seed)
-    return Discrete(make, tokens_to_cell)
+            controller = Controller(NB201.token_steps(), hidden=hidden, num_layers=num_layers)
+        return Reinforce(controller, lr=lr, baseline_decay=baseline_decay, entropy_weight=entropy_weight,
+                         batch_size=batch_size, seed=seed, space=NB201)
+    return Discrete(make)
 
 
 def nao(**settings) -> Discrete:
-    """NAOSearch over 6 op ids (notebook 05); settings: n_init, top_k, eta, epochs, lr, ..."""
+    """NAOSearch over the 6 op ids of a cell (notebook 05); settings: n_init, top_k, eta,
+    epochs, lr, ..."""
     def make(seed):
         with torch.random.fork_rng(devices=[]):
-            return NAOSearch(nb201_sample, vocab=len(nb201.OPS), seq_len=len(nb201.EDGES),
-                             valid=nb201_valid, seed=seed, **settings)
-    return Discrete(make, tokens_to_cell)
+            return NAOSearch(NB201, seed=seed, **settings)
+    return Discrete(make)
 
 
 def surrogate(**settings) -> Discrete:
-    """The PNAS-style `SurrogateSearch`; settings: n_init, K, n_parents, n_random, epochs, ..."""
-    return Discrete(lambda seed: SurrogateSearch(seed=seed, **settings))
+    """The PNAS-style `SurrogateSearch`; settings: n_init, K, n_parents, n_random, num_epochs, ..."""
+    return Discrete(lambda seed: SurrogateSearch(NB201, seed=seed, **settings))
 
 
 _SPLITS: dict = {}
@@ -92,11 +85,9 @@ def digits_splits(kind: str = "darts"):
     training images for the alphas (notebooks 06-07); "benchmark" = the benchmark's own
     train / val split (notebook 11). The test split is the same in both and never used."""
     if kind not in _SPLITS:
-        from . import data
         if kind == "darts":
             _SPLITS[kind] = data.load("digits", val_fraction=0.5, seed=0)
         elif kind == "benchmark":
-            from .benchmark_build import BuildConfig
             cfg = BuildConfig()
             _SPLITS[kind] = data.load(cfg.dataset, image_size=cfg.image_size, seed=0)
         else:
