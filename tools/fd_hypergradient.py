@@ -44,7 +44,8 @@ def smooth(net):
 
 
 SUPERNETS = {
-    "DARTS SearchCNN (3 cells, C = 4)": lambda: make_supernet("darts", num_classes=10, in_channels=1, C=4, layers=3),
+    "DARTS SearchCNN (3 cells, C = 4)": lambda: make_supernet("darts", num_classes=10, in_channels=1,
+                                                              C=4, layers=3),
     "NB201 skeleton (3 x 3 cells, C = 4)": lambda: make_supernet("nb201", num_classes=10, in_channels=1, C=4,
                                                                  layers=3, stages=3),
     "NB201 skeleton, ReLU -> Softplus": lambda: smooth(make_supernet("nb201", num_classes=10, in_channels=1,

@@ -42,12 +42,12 @@ NAS-Bench-201's own key is a different partition, not a coarser one. Its code
 ported as ``unique_str``) writes each node as the sorted sum of its incoming terms, treats
 skip_connect as the identity (a conv behind a skip edge, conv(skip(x)), gives the same term
 as a conv on x itself) and, with ``consider_zero=True`` (the setting behind its 6,466 unique
-cells), writes a zero term ``#`` for a 'none' edge but keeps it in the sum. The two partitions are not nested
-(``compare_partitions``, computed by enumerating all 15,625 cells): its strings keep the zero
-terms, so they split every one of our 685 classes with more than one cell, while treating
-skip_connect as the identity makes 1,299 of its strings span several of our classes. With the
-zero terms dropped (``unique_str(..., drop_zeros=True)``) it has 5,390 classes, and ours
-(8,765) refine those: every class of ours lies inside one of them.
+cells), writes a zero term ``#`` for a 'none' edge but keeps it in the sum. The two
+partitions are not nested (``compare_partitions``, computed by enumerating all 15,625 cells):
+its strings keep the zero terms, so they split every one of our 685 classes with more than one
+cell, while treating skip_connect as the identity makes 1,299 of its strings span several of
+our classes. With the zero terms dropped (``unique_str(..., drop_zeros=True)``) it has 5,390
+classes, and ours (8,765) refine those: every class of ours lies inside one of them.
 """
 from __future__ import annotations
 
