@@ -10,7 +10,7 @@ PYTHON ?= $(VENV)/bin/python
 STAMP  := $(dir $(PYTHON)).naslib-mini-installed
 ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test setup dot notebooks speed smoke clean book book-check gpu-check
+.PHONY: lab test setup dot notebooks speed smoke clean book book-check gpu-check robustness
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -46,6 +46,11 @@ book-check: book
 
 speed: setup
 	$(PYTHON) -m naslib_mini.speed
+
+# Five seeds of each notebook's headline experiment, one table (docs/robustness.md); resumable
+# (runs/robustness/cache.json). Not part of make test: about an hour on a 2-core CPU.
+robustness: setup
+	OMP_NUM_THREADS=1 $(PYTHON) tools/robustness.py --out docs/robustness.md
 
 clean:
 	rm -rf $(VENV) lab-smoke .pytest_cache site book-check

@@ -111,3 +111,58 @@ def second_order_grad(train_loss: Loss, val_loss: Loss, weights, arch, lr: float
 def first_order_grad(val_loss: Loss, arch) -> list[torch.Tensor]:
     """xi = 0: grad_alpha L_val(w, alpha) at the current weights."""
     return [g.detach() for g in grads_or_zeros(val_loss(), list(arch))]
+
+
+def exact_hvp(train_loss: Loss, weights, arch, vector) -> list[torch.Tensor]:
+    """grad^2_{alpha,w} L_train(w, alpha) v exactly: grad_alpha <grad_w L_train(w, alpha), v>
+    by double backward (create_graph=True). The quantity eq. 8 approximates; with it,
+    grad_alpha L_val(w', alpha) - xi * exact_hvp is the exact hypergradient of eq. 7 (autograd
+    through the unrolled step). Zeros for arch parameters the loss does not reach."""
+    weights, arch = list(weights), list(arch)
+    g = torch.autograd.grad(train_loss(), weights, create_graph=True, allow_unused=True)
+    dot = sum((gi * v).sum() for gi, v in zip(g, vector) if gi is not None)
+    if not isinstance(dot, torch.Tensor) or not dot.requires_grad:
+        return [torch.zeros_like(a) for a in arch]
+    return [h.detach() for h in grads_or_zeros(dot, arch)]
+
+
+def _norm(ts) -> float:
+    return float(torch.cat([t.flatten() for t in ts]).norm())
+
+
+def fd_hypergradient_error(train_loss: Loss, val_loss: Loss, weights, arch, lr: float,
+                           rs=(1e-1, 1e-2, 1e-3, 1e-4), momentum_buffers=None,
+                           momentum: float = 0.0, weight_decay: float = 0.0) -> list[dict]:
+    """How far eq. 8's finite difference lies from the exact Hessian-vector term, for each
+    r in `rs` (eps = r / ||v||; DARTS' official r = 0.01).
+
+    At w, with w' the unrolled step and v = grad_w' L_val(w', alpha) (as second_order_grad):
+      hvp_error  = ||fd_hvp - exact_hvp|| / ||exact_hvp||
+      grad_error = ||g_fd - g_exact|| / ||g_exact||,  g = grad_alpha L_val(w', alpha) - lr * hvp
+    The difference is O(eps^2) for a twice-differentiable loss, plus rounding (use float64 to
+    see the first alone). A ReLU or max-pool whose input changes sign inside w +- eps v
+    breaks that: the difference then measures an average slope over the step, not the
+    derivative at w. Returns one dict per r: r, eps, hvp_error, grad_error, exact_norm
+    (||exact_hvp||), fd_norm, hypergrad_norm (||g_exact||). Weights are restored after."""
+    weights, arch = list(weights), list(arch)
+    rs = list(rs)
+    if not rs or any(not (isinstance(r, (int, float)) and r > 0) for r in rs):
+        raise ValueError(f"rs must be positive numbers (DARTS: 0.01), got {rs!r}")
+    g_train = [g.detach() for g in grads_or_zeros(train_loss(), weights)]
+    w_prime = unrolled_weights([w.detach() for w in weights], g_train, lr, momentum_buffers,
+                               momentum, weight_decay)
+    with swapped(weights, w_prime):
+        gs = grads_or_zeros(val_loss(), arch + weights)
+    d_alpha, v = [g.detach() for g in gs[:len(arch)]], [g.detach() for g in gs[len(arch):]]
+    exact = exact_hvp(train_loss, weights, arch, v)
+    g_exact = [da - lr * h for da, h in zip(d_alpha, exact)]
+    n_exact, n_grad = _norm(exact), _norm(g_exact)
+    out = []
+    for r in rs:
+        fd = finite_difference_hvp(train_loss, weights, arch, v, r)
+        diff = _norm([f - e for f, e in zip(fd, exact)])
+        out.append({"r": float(r), "eps": float(r) / _norm(v), "exact_norm": n_exact,
+                    "fd_norm": _norm(fd), "hypergrad_norm": n_grad,
+                    "hvp_error": diff / n_exact if n_exact else float("nan"),
+                    "grad_error": lr * diff / n_grad if n_grad else float("nan")})
+    return out

@@ -25,8 +25,29 @@ Equivalence ("cells that compute the same function"), as implemented by ``canoni
      are isomorphic with nodes 0 and 3 fixed: only nodes 1 and 2 may swap.
   The key is the min over the identity and the 1<->2 swap of the sorted edge tuple. Every
   cell with no 0 -> 3 path prunes to the empty graph, so they form one class (key ``()``).
-  skip_connect stays an edge like any other (it is not merged away as the identity);
-  NAS-Bench-201's own count (6,466) does that, so its classes are coarser than ours.
+  skip_connect stays an edge like any other (it is not merged away as the identity).
+
+  Step 2 assumes that an op applied to a node that computes zero gives zero. That holds for
+  skip_connect and avg_pool_3x3, and for nor_conv (ReLU -> conv -> BN) only while BatchNorm's
+  shift is zero: ReLU(0) = 0 and conv(0) = 0, but BN(0) = beta in training mode (and
+  beta - gamma * mean / sqrt(var + eps) in eval mode), a learned constant. A conv whose input
+  node is zero and whose output reaches node 3 therefore adds that constant to the cell's
+  output (``bn_shift_edges``): at initialisation (beta = 0) the cells of a class compute the
+  same function, once BN's shift is trained they need not. ``bn_shift_cells()`` finds them:
+  2,140 cells in 85 of our classes (tests/test_nb201_facts.py builds such a cell and checks
+  that its output moves by exactly the shift).
+
+NAS-Bench-201's own key is a different partition, not a coarser one. Its code
+(D-X-Y/AutoDL-Projects, xautodl/models/cell_searchs/genotypes.py, ``Structure.to_unique_str``,
+ported as ``unique_str``) writes each node as the sorted sum of its incoming terms, treats
+skip_connect as the identity (a conv behind a skip edge, conv(skip(x)), gives the same term
+as a conv on x itself) and, with ``consider_zero=True`` (the setting behind its 6,466 unique
+cells), writes a zero term ``#`` for a 'none' edge but keeps it in the sum. The two
+partitions are not nested (``compare_partitions``, computed by enumerating all 15,625 cells):
+its strings keep the zero terms, so they split every one of our 685 classes with more than one
+cell, while treating skip_connect as the identity makes 1,299 of its strings span several of
+our classes. With the zero terms dropped (``unique_str(..., drop_zeros=True)``) it has 5,390
+classes, and ours (8,765) refine those: every class of ours lies inside one of them.
 """
 from __future__ import annotations
 
@@ -219,6 +240,94 @@ def num_unique() -> int:
 def is_connected(cell) -> bool:
     """Does a path of non-'none' edges lead from node 0 to node 3?"""
     return len(_pruned(to_ops(cell))) > 0
+
+
+# ------------------------------------------------------------------ where the equivalence stops
+CONVS = ("nor_conv_1x1", "nor_conv_3x3")  # ReLU -> conv -> BN: BN(0) = its shift, not 0
+
+
+def bn_shift_edges(cell) -> list[tuple[int, int, str]]:
+    """The conv edges (src, dst, op) that read a node computing zero (no path of non-'none'
+    edges from node 0 reaches it) and write into a node that reaches node 3. Each adds its
+    BatchNorm's shift to the cell's output, a constant that `canonical` (which drops such
+    edges as zero) ignores; empty for most cells."""
+    ops = to_ops(cell)
+    live = [(i, j, op) for (i, j), op in zip(EDGES, ops) if op != "none"]
+    reach = {0}
+    for i, j, _ in live:  # EDGES is sorted by target: one forward pass
+        if i in reach:
+            reach.add(j)
+    coreach = {N_NODES - 1}
+    for i, j, _ in reversed(live):
+        if j in coreach:
+            coreach.add(i)
+    return [(i, j, op) for i, j, op in live if op in CONVS and i not in reach and j in coreach]
+
+
+def bn_shift_cells() -> np.ndarray:
+    """Indices (sorted) of the cells with at least one `bn_shift_edges` edge: the cells whose
+    function differs from the rest of their class once BatchNorm's shift is non-zero."""
+    return np.array([k for k in range(NUM_CELLS) if bn_shift_edges(index_to_ops(k))], np.int64)
+
+
+# ------------------------------------------------------------------ NAS-Bench-201's own key
+def unique_str(cell, consider_zero: bool | None = False, drop_zeros: bool = False) -> str:
+    """NAS-Bench-201's canonical string of a cell: a port of ``Structure.to_unique_str`` in
+    D-X-Y/AutoDL-Projects (xautodl/models/cell_searchs/genotypes.py).
+
+    Node 0 is '0'; node j is the '+'-join of the sorted terms of its incoming edges, where an
+    edge op from node i gives
+      consider_zero=None : '(' + node_i + ')@' + op for every op ('none' and skip included);
+      consider_zero=False: node_i for skip_connect (the identity), else '(' + node_i + ')@' + op;
+      consider_zero=True : '#' (zero) for 'none' or when node_i is '#', node_i for
+                           skip_connect, else '(' + node_i + ')@' + op.
+    The string of node 3 is returned. consider_zero=True gives NAS-Bench-201's 6,466 classes
+    (NATS-Bench's "unique string" column). Its '#' terms stay in the sum, so a cell with a dead
+    edge differs from the same cell without it; drop_zeros=True (ours, not in their code)
+    removes them: a 'none' edge or any op on a zero node adds no term, a node with no term is
+    zero."""
+    if consider_zero not in (None, False, True):
+        raise ValueError(f"consider_zero must be None, False or True, got {consider_zero!r}")
+    if drop_zeros and consider_zero is not True:
+        raise ValueError("drop_zeros=True drops the zero terms of consider_zero=True; pass "
+                         f"consider_zero=True (got {consider_zero!r})")
+    ops = to_ops(cell)
+    nodes = {0: "0"}
+    for j in range(1, N_NODES):
+        terms = []
+        for (i, t), op in zip(EDGES, ops):
+            if t != j:
+                continue
+            src = nodes[i]
+            if consider_zero is None:
+                terms.append(f"({src})@{op}")
+            elif consider_zero and (op == "none" or src == "#" or (drop_zeros and src is None)):
+                if not drop_zeros:
+                    terms.append("#")
+            elif op == "skip_connect":
+                terms.append(src)
+            else:
+                terms.append(f"({src})@{op}")
+        nodes[j] = "+".join(sorted(terms)) if terms or not drop_zeros else None
+    return nodes[N_NODES - 1] if nodes[N_NODES - 1] is not None else "#"
+
+
+def compare_partitions(consider_zero: bool | None = True, drop_zeros: bool = False) -> dict:
+    """Our classes against the classes of `unique_str(consider_zero, drop_zeros)`, by
+    enumerating all 15,625 cells: {"ours", "theirs": number of classes; "ours_split": our
+    classes whose cells get several of its strings; "theirs_spanning": its strings whose cells
+    fall in several of our classes; "ours_refine": every class of ours inside one of its}."""
+    ours = _tables()[0]
+    theirs = [unique_str(index_to_ops(k), consider_zero, drop_zeros) for k in range(NUM_CELLS)]
+    per_ours: dict[int, set] = {}
+    per_theirs: dict[str, set] = {}
+    for k, s in enumerate(theirs):
+        per_ours.setdefault(int(ours[k]), set()).add(s)
+        per_theirs.setdefault(s, set()).add(int(ours[k]))
+    split = sum(len(v) > 1 for v in per_ours.values())
+    return {"ours": len(per_ours), "theirs": len(per_theirs), "ours_split": split,
+            "theirs_spanning": sum(len(v) > 1 for v in per_theirs.values()),
+            "ours_refine": split == 0}
 
 
 # ------------------------------------------------------------------ tokens
