@@ -7,10 +7,15 @@ from torch import nn
 
 from naslib_mini import data
 from naslib_mini.oneshot import bilevel
-from naslib_mini.oneshot.architect import Architect
+from naslib_mini.oneshot.config import DARTSConfig
+from naslib_mini.oneshot.darts import DARTS
 from naslib_mini.oneshot.hypergrad_check import OFFICIAL_R, fd_error
-from naslib_mini.oneshot.search import make_supernet
+from naslib_mini.oneshot.nb201_supernet import NB201SuperNet
+from naslib_mini.oneshot.search_cnn import SearchCNN
 from naslib_mini.utils import seed_everything
+
+
+CFG = DARTSConfig.NB201_QUICK  # the method's settings; fd_error uses only its alphas
 
 
 class Toy:
@@ -78,8 +83,8 @@ def test_relu_supernet_error_is_large_and_smooth_one_small(seed):
     splits, X, y, Xv, yv = _batch()
     for smooth in (False, True):
         seed_everything(seed)
-        net = make_supernet("nb201", num_classes=10, in_channels=1, C=4, layers=1)
-        arch = Architect(_smooth(net) if smooth else net, splits.val, seed=seed)
+        net = NB201SuperNet(C=4, N=1, num_classes=10, in_channels=1)
+        arch = DARTS(_smooth(net) if smooth else net, splits.val, CFG, seed=seed)
         before = {k: v.clone() for k, v in net.state_dict().items()}
         res = fd_error(arch, X, y, Xv, yv, rs=(OFFICIAL_R, 1e-3), dtype=torch.float64)
         if smooth:   # rounding-free and kink-free: O(eps^2)
@@ -94,8 +99,8 @@ def test_relu_supernet_error_is_large_and_smooth_one_small(seed):
 def test_darts_searchcnn_error_at_official_eps():
     splits, X, y, Xv, yv = _batch(8)
     seed_everything(0)
-    net = make_supernet("darts", num_classes=10, in_channels=1, C=2, layers=1)
-    res = fd_error(Architect(net, splits.val), X, y, Xv, yv, rs=(OFFICIAL_R,), dtype=torch.float64)
+    net = SearchCNN(C=2, layers=1, num_classes=10, in_channels=1)
+    res = fd_error(DARTS(net, splits.val, CFG), X, y, Xv, yv, rs=(OFFICIAL_R,), dtype=torch.float64)
     assert res[0]["hvp_error"] > 0.5 and 0 < res[0]["eps"] < 1
 
 
@@ -104,6 +109,6 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="rs must be positive"):
         bilevel.fd_hypergradient_error(toy.train_loss, toy.val_loss, toy.W, [toy.a], 0.5, rs=(0,))
     splits, X, y, Xv, yv = _batch(4)
-    arch = Architect(make_supernet("nb201", num_classes=10, in_channels=1, C=2), splits.val)
+    arch = DARTS(NB201SuperNet(C=2, num_classes=10, in_channels=1), splits.val, CFG)
     with pytest.raises(ValueError, match="lr"):
         fd_error(arch, X, y, Xv, yv, lr=0.0)

@@ -25,9 +25,11 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from naslib_mini import data  # noqa: E402
-from naslib_mini.oneshot.architect import Architect  # noqa: E402
+from naslib_mini.oneshot.config import DARTSConfig  # noqa: E402
+from naslib_mini.oneshot.darts import DARTS  # noqa: E402
 from naslib_mini.oneshot.hypergrad_check import OFFICIAL_R, fd_error  # noqa: E402
-from naslib_mini.oneshot.search import make_supernet  # noqa: E402
+from naslib_mini.oneshot.nb201_supernet import NB201SuperNet  # noqa: E402
+from naslib_mini.oneshot.search_cnn import SearchCNN  # noqa: E402
 from naslib_mini.utils import seed_everything  # noqa: E402
 from naslib_mini.verdicts import plain  # noqa: E402
 
@@ -43,13 +45,15 @@ def smooth(net):
     return net
 
 
+def skeleton():
+    """Notebook 06's NAS-Bench-201 skeleton supernet: 3 stages of 3 cells, C = 4."""
+    return NB201SuperNet(C=4, N=3, stages=3, num_classes=10, in_channels=1)
+
+
 SUPERNETS = {
-    "DARTS SearchCNN (3 cells, C = 4)": lambda: make_supernet("darts", num_classes=10, in_channels=1,
-                                                              C=4, layers=3),
-    "NB201 skeleton (3 x 3 cells, C = 4)": lambda: make_supernet("nb201", num_classes=10, in_channels=1, C=4,
-                                                                 layers=3, stages=3),
-    "NB201 skeleton, ReLU -> Softplus": lambda: smooth(make_supernet("nb201", num_classes=10, in_channels=1,
-                                                                     C=4, layers=3, stages=3)),
+    "DARTS SearchCNN (3 cells, C = 4)": lambda: SearchCNN(C=4, layers=3, num_classes=10, in_channels=1),
+    "NB201 skeleton (3 x 3 cells, C = 4)": skeleton,
+    "NB201 skeleton, ReLU -> Softplus": lambda: smooth(skeleton()),
 }
 
 
@@ -67,7 +71,7 @@ def main(argv=None):
         errs = []
         for seed in args.seeds:
             seed_everything(seed)
-            method = Architect(make(), splits.val, seed=seed)
+            method = DARTS(make(), splits.val, DARTSConfig.NB201_QUICK, seed=seed)
             g = torch.Generator().manual_seed(seed)
             i = torch.randperm(len(splits.train.y), generator=g)[:args.batch]
             j = torch.randperm(len(splits.val.y), generator=g)[:args.batch]

@@ -2,7 +2,7 @@
 
 `bilevel.fd_hypergradient_error` compares eq. 8's central difference with the exact
 Hessian-vector product (double backward). `fd_error(method, ...)` runs it on a method's
-supernet and alphas (an Architect: DARTS, or any subclass) for one training and one validation
+supernet and alphas (a oneshot.darts.DARTS method, or any subclass) for one training and one validation
 batch, in the supernet's training mode (BatchNorm on batch statistics, as in the search),
 leaving the supernet exactly as it was (weights and BatchNorm's running statistics).
 
@@ -23,7 +23,7 @@ OFFICIAL_R = 1e-2  # eps = 0.01 / ||v|| in the official code (cnn/architect.py)
 
 def fd_error(method, X, y, Xv, yv, *, lr: float = 0.025, rs=(1e-1, 1e-2, 1e-3, 1e-4),
              loss_fn=F.cross_entropy, dtype: torch.dtype | None = None) -> list[dict]:
-    """Relative error of the finite-difference hypergradient of `method` (an Architect) on
+    """Relative error of the finite-difference hypergradient of `method` (a DARTS method) on
     the training batch (X, y) and validation batch (Xv, yv), for each r in `rs`.
 
     lr: xi, the weights' learning rate of the unrolled step (DARTS: 0.025; no momentum or
