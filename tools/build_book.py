@@ -37,7 +37,10 @@ TEMPLATES = Path(__file__).parent / "book_templates"
 # Markdown files at the repository's root rendered as pages (when present), with their line
 # on the landing page.
 MARKDOWN_PAGES = {"TEACHING.md": "the teacher's guide: prerequisites, glossary, time plans",
-                  "README.md": "set-up, profiles, the package and the tabular benchmark"}
+                  "README.md": "set-up, profiles, the package and the tabular benchmark",
+                  "docs/robustness.md": "which headline results hold over five seeds",
+                  "docs/gpu/h200_2026-12-04.md": "the GPU figures: speed, step costs, the CUDA paths"}
+PAGE_NAMES = {Path(k).name for k in MARKDOWN_PAGES}
 MARKER = ".book-build"  # written into the output folder; only such a folder is ever emptied
 
 
@@ -56,7 +59,7 @@ def page_url(url):
     if re.match(r"[a-z][a-z0-9+.-]*:|#|/", url):
         return url
     path, sep, fragment = url.partition("#")
-    if path.endswith(".ipynb") or Path(path).name in MARKDOWN_PAGES:
+    if path.endswith(".ipynb") or Path(path).name in PAGE_NAMES:
         path = path.rsplit(".", 1)[0] + ".html"
     return path + sep + fragment
 
@@ -205,7 +208,10 @@ def build(root=ROOT, out=ROOT / "site"):
                 for name, desc in MARKDOWN_PAGES.items() if (root / name).exists()]
     for page in md_pages:
         body = markdown(page.src.read_text(encoding="utf-8"), str(root))
-        text = env.get_template("page.html.j2").render(title=page.title, body=body)
+        root_prefix = "../" * page.href.count("/")  # a page in docs/ reaches the root with ../
+        text = env.get_template("page.html.j2").render(title=page.title, body=body,
+                                                       root=root_prefix)
+        (out / page.href).parent.mkdir(parents=True, exist_ok=True)
         (out / page.href).write_text(text, encoding="utf-8")
     text = env.get_template("index.html.j2").render(
         title="naslib-mini: the course", intro=readme_intro(root), notebooks=notebooks,
