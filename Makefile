@@ -29,12 +29,12 @@ lab: setup
 	cd notebooks && ../$(PYTHON) -m jupyter lab 00_tour.ipynb $(ROOT)
 
 test: setup
-	NASLIB_MINI_PROFILE=quick $(PYTHON) -m pytest tests notebooks --nbval-lax \
+	NASLIB_MINI_PROFILE=quick $(PYTHON) -m pytest tests notebooks solutions --nbval-lax \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -q
 
 # Developer targets: rebuild notebooks from nbsrc/ and execute them in the quick profile.
 notebooks: setup
-	NASLIB_MINI_PROFILE=quick $(PYTHON) tools/py2nb.py --execute nbsrc/*.py
+	NASLIB_MINI_PROFILE=quick $(PYTHON) tools/py2nb.py --execute nbsrc/*.py $(wildcard solsrc/*.py)
 
 # The book: static pages from the committed notebooks, built offline; book-check opens every
 # page in Debian's Chromium (apt-get install chromium; pip install playwright) and screenshots it.

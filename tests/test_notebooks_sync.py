@@ -1,4 +1,5 @@
-"""Each committed notebook matches its plain-text source in nbsrc/ and is executed."""
+"""Each committed notebook (notebooks/, solutions/) matches its plain-text source (nbsrc/,
+solsrc/) and is executed."""
 import json
 import pathlib
 import sys
@@ -9,7 +10,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import py2nb  # noqa: E402
 
-SOURCES = sorted((ROOT / "nbsrc").glob("*.py"))
+SOURCES = sorted((ROOT / "nbsrc").glob("*.py")) + sorted((ROOT / "solsrc").glob("*.py"))
 
 
 def _waits_for_benchmark(src) -> bool:
@@ -18,20 +19,30 @@ def _waits_for_benchmark(src) -> bool:
     return "Benchmark(" in src.read_text() and not pathlib.Path(ASSET).exists()
 
 
-def test_every_source_has_a_notebook_and_back():
-    notebooks = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
-    assert notebooks == {p.stem for p in SOURCES}
+def notebook_of(src) -> pathlib.Path:
+    return pathlib.Path(py2nb.target(str(src)))
 
 
-@pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("kind", sorted(py2nb.OUTPUT))
+def test_every_source_has_a_notebook_and_back(kind):
+    notebooks = {p.stem for p in (ROOT / py2nb.OUTPUT[kind]).glob("*.ipynb")}
+    assert notebooks == {p.stem for p in SOURCES if p.parent.name == kind}
+
+
+def test_every_solution_belongs_to_a_notebook():
+    solutions = {p.stem for p in (ROOT / "solsrc").glob("*.py")}
+    assert solutions <= {p.stem for p in (ROOT / "nbsrc").glob("*.py")}
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_notebook_matches_source_and_is_executed(src):
     built = py2nb.parse(src.read_text())
-    nb = json.loads((ROOT / "notebooks" / (src.stem + ".ipynb")).read_text())
+    nb = json.loads(notebook_of(src).read_text())
     def text(c):
         return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
     assert [(c["cell_type"], c["source"]) for c in built] == \
            [(c["cell_type"], text(c)) for c in nb["cells"]], \
-        f"notebooks/{src.stem}.ipynb is stale: run `make notebooks`"
+        f"{notebook_of(src).relative_to(ROOT)} is stale: run `make notebooks`"
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     if _waits_for_benchmark(src):
         # Outputs computed from anything but the shipped benchmark would be meaningless.

@@ -148,9 +148,16 @@ def to_notebook(cells: list[dict]) -> dict:
                          "language_info": {"name": "python"}}}
 
 
+OUTPUT = {"nbsrc": "notebooks", "solsrc": "solutions"}  # source folder -> notebook folder
+
+
 def target(src: str) -> str:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(src)))
-    return os.path.join(root, "notebooks", os.path.basename(src)[:-3] + ".ipynb")
+    """nbsrc/NN_name.py -> notebooks/NN_name.ipynb; solsrc/NN_name.py -> solutions/NN_name.ipynb."""
+    folder, name = os.path.split(os.path.abspath(src))
+    root, kind = os.path.split(folder)
+    if kind not in OUTPUT:
+        raise SystemExit(f"{src}: sources live in {' or '.join(OUTPUT)}/")
+    return os.path.join(root, OUTPUT[kind], name[:-3] + ".ipynb")
 
 
 def main():
